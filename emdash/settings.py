@@ -1,0 +1,199 @@
+"""EmDash settings: one module, every knob read from the environment.
+
+Nothing else in the project reads the environment at import time; code that needs a
+setting reads ``django.conf.settings`` when it runs.
+"""
+
+import os
+import secrets
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
+def load_or_create_secret(path: Path) -> str:
+    """Read the secret key from the data dir, creating it (mode 0600) on first use."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    # O_EXCL: if another process created it first, use theirs.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+DATA_DIR = Path(os.environ.get("EMDASH_DATA_DIR", "var")).resolve()
+DEBUG = env_bool("EMDASH_DEBUG", False)
+SECRET_KEY = os.environ.get("EMDASH_SECRET_KEY") or load_or_create_secret(
+    DATA_DIR / "secret_key"
+)
+
+SITE_URL = os.environ.get("EMDASH_SITE_URL", "http://localhost:8000").rstrip("/")
+_site = urlsplit(SITE_URL)
+SITE_HOST = _site.hostname or "localhost"
+ALLOWED_HOSTS = env_list("EMDASH_ALLOWED_HOSTS") or [SITE_HOST, "localhost", "127.0.0.1"]
+CSRF_TRUSTED_ORIGINS = [SITE_URL]
+DEMO_CONTENT = env_bool("EMDASH_DEMO", True)
+
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.staticfiles",
+    "ninja",
+    "emdash.core",
+    "emdash.accounts",
+    "emdash.media",
+    "emdash.content",
+    "emdash.site",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "emdash.urls"
+WSGI_APPLICATION = "emdash.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+AUTH_PASSWORD_VALIDATORS: list[dict[str, str]] = []
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.ScryptPasswordHasher"]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.csp",
+            ],
+        },
+    },
+]
+
+
+def database_config(url: str | None) -> dict:
+    if not url:
+        url = f"sqlite:///{DATA_DIR / 'emdash.sqlite3'}"
+    config = dj_database_url.parse(url, conn_max_age=600, conn_health_checks=True)
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        Path(config["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+        config["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                "PRAGMA foreign_keys=ON;"
+            ),
+        }
+    return config
+
+
+DATABASES = {"default": database_config(os.environ.get("DATABASE_URL"))}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+
+def cache_config(url: str | None) -> dict:
+    if url and url.startswith(("redis://", "rediss://", "unix://")):
+        return {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": os.environ.get("EMDASH_CACHE_PREFIX", "emdash"),
+        }
+    if url and not url.startswith("locmem://"):
+        raise ValueError(f"EMDASH_CACHE_URL must be redis:// or locmem://, got {url!r}")
+    return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+
+
+CACHES = {"default": cache_config(os.environ.get("EMDASH_CACHE_URL"))}
+# True when the cache is shared by every process (Redis); locmem is a per-process memo.
+CACHE_IS_SHARED = CACHES["default"]["BACKEND"].endswith("RedisCache")
+# How long a process may trust its memo of the content epoch before asking again.
+EPOCH_MEMO_SECONDS = float(os.environ.get("EMDASH_EPOCH_MEMO_SECONDS", "1"))
+PAGE_CACHE_SECONDS = int(os.environ.get("EMDASH_PAGE_CACHE_SECONDS", "300"))
+
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = _site.scheme == "https"
+CSRF_COOKIE_SECURE = _site.scheme == "https"
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = os.environ.get("EMDASH_TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": DATA_DIR / "media"},
+    },
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
+        if not DEBUG
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+MEDIA_URL = "/media/"
+
+# Security headers.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:", "https:"],
+    "frame-src": ["https://www.youtube-nocookie.com", "https://player.vimeo.com"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "frame-ancestors": ["'none'"],
+    "form-action": ["'self'"],
+}
+if _site.scheme == "https":
+    SECURE_HSTS_SECONDS = 31536000
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Request bodies: the API refuses anything bigger with 413.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("EMDASH_MAX_BODY_BYTES", 2 * 1024 * 1024))
+NINJA_PAGINATION_MAX_LIMIT = 100
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("EMDASH_LOG_LEVEL", "WARNING")},
+}

@@ -1,0 +1,42 @@
+"""Test set-up shared by every test.
+
+The suite runs twice: on SQLite (everything) and, with ``DATABASE_URL`` pointing at
+PostgreSQL, again for the tests that touch the database (``make test`` does both).
+Tests that need an outside service call ``require_service``: it skips when the
+service is missing, and fails instead when ``EMDASH_REQUIRE_SERVICES=1`` (CI).
+"""
+
+import pytest
+
+from tests.services import require_service
+
+__all__ = ["require_service"]
+
+DB_FIXTURES = {"db", "transactional_db", "django_db_blocker"}
+
+
+def _uses_database(item: pytest.Item) -> bool:
+    if item.get_closest_marker("django_db"):
+        return True
+    return bool(DB_FIXTURES & set(getattr(item, "fixturenames", ())))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On the PostgreSQL pass, run only the tests that touch the database."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        return
+    kept, dropped = [], []
+    for item in items:
+        (kept if _uses_database(item) else dropped).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+@pytest.fixture(autouse=True)
+def _fresh_epoch_memo() -> None:
+    from emdash.core import epoch
+
+    epoch.forget_memo()
