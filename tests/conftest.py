@@ -21,7 +21,9 @@ def _uses_database(item: pytest.Item) -> bool:
     return bool(DB_FIXTURES & set(getattr(item, "fixturenames", ())))
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(
+    config: pytest.Config, items: list[pytest.Item]
+) -> None:
     """On the PostgreSQL pass, run only the tests that touch the database."""
     from django.conf import settings
 

@@ -26,7 +26,7 @@ def strict() -> bool:
 
 
 def require_service(name: str) -> None:
-    """Skip the calling test when ``name`` is not running; fail under CI's strict mode."""
+    """Skip the calling test when ``name`` is down; fail instead in CI's strict mode."""
     if reachable(name):
         return
     message = f"{name} is not available at {SERVICES[name][0]}:{SERVICES[name][1]}"

@@ -7,7 +7,9 @@ from emdash.core.permissions import Role
 
 
 class UserManager(BaseUserManager["User"]):
-    def create_user(self, email: str, *, display_name: str = "", role: str = "subscriber") -> "User":
+    def create_user(
+        self, email: str, *, display_name: str = "", role: str = "subscriber"
+    ) -> "User":
         Role.from_slug(role)
         user = self.model(
             email=self.normalize_email(email), display_name=display_name, role=role
@@ -45,7 +47,9 @@ class ApiToken(models.Model):
     """A bearer token. Only the SHA-256 of the secret is stored (unkeyed, so tokens
     survive a secret-key rotation); the plaintext is shown once at creation."""
 
-    id = models.CharField(primary_key=True, max_length=26, default=new_id, editable=False)
+    id = models.CharField(
+        primary_key=True, max_length=26, default=new_id, editable=False
+    )
     name = models.CharField(max_length=100)
     token_hash = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(max_length=16)

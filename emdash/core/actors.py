@@ -4,7 +4,12 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from emdash.core.errors import PermissionDenied, Unauthenticated
-from emdash.core.permissions import ALL_PERMISSIONS, OWN_ANY_STEMS, Role, role_permissions
+from emdash.core.permissions import (
+    ALL_PERMISSIONS,
+    OWN_ANY_STEMS,
+    Role,
+    role_permissions,
+)
 
 ActorKind = Literal["anonymous", "user", "token", "plugin", "system"]
 
@@ -32,7 +37,9 @@ class Actor:
         if self.has(f"{stem}_any"):
             return True
         return (
-            self.has(f"{stem}_own") and owner_id is not None and owner_id == self.user_id
+            self.has(f"{stem}_own")
+            and owner_id is not None
+            and owner_id == self.user_id
         )
 
     def require(self, stem: str, *, owner_id: int | None = None) -> None:
@@ -65,4 +72,9 @@ def user_actor(user_id: int, label: str, role: Role) -> Actor:
 
 
 def plugin_actor(plugin_id: str, permissions: frozenset[str]) -> Actor:
-    return Actor(kind="plugin", id=plugin_id, label=f"plugin {plugin_id}", permissions=permissions)
+    return Actor(
+        kind="plugin",
+        id=plugin_id,
+        label=f"plugin {plugin_id}",
+        permissions=permissions,
+    )

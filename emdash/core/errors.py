@@ -1,4 +1,4 @@
-"""Typed domain errors. Each carries a SCREAMING_SNAKE code; HTTP status is mapped once here."""
+"""Typed domain errors with SCREAMING_SNAKE codes; HTTP status is mapped once, here."""
 
 from typing import Any
 
@@ -59,7 +59,7 @@ class PayloadTooLarge(EmDashError):
 
 
 class ValidationFailed(EmDashError):
-    """Input that cannot be accepted. ``fields`` maps a field name to what is wrong with it."""
+    """Input that cannot be accepted; ``fields`` maps each bad field to its problem."""
 
     code = "VALIDATION_ERROR"
     status = 422

@@ -45,7 +45,9 @@ class Registration:
 _registry: dict[str, list[Registration]] = {}
 
 
-def register(name: str, handler: Handler, *, priority: int = 100, owner: str = "") -> None:
+def register(
+    name: str, handler: Handler, *, priority: int = 100, owner: str = ""
+) -> None:
     if name not in BEFORE_HOOKS | AFTER_HOOKS:
         raise ValueError(f"Unknown hook {name!r}")
     entries = [*_registry.get(name, []), Registration(name, handler, priority, owner)]
@@ -67,7 +69,9 @@ def registered(
     try:
         yield
     finally:
-        _registry[name] = [r for r in _registry.get(name, []) if r.handler is not handler]
+        _registry[name] = [
+            r for r in _registry.get(name, []) if r.handler is not handler
+        ]
 
 
 def run_before(name: str, payload: Payload, actor: Actor) -> Payload:

@@ -6,7 +6,9 @@ from emdash.core.ids import new_id
 class AuditEvent(models.Model):
     """One row per write, made inside the same transaction as the write."""
 
-    id = models.CharField(primary_key=True, max_length=26, default=new_id, editable=False)
+    id = models.CharField(
+        primary_key=True, max_length=26, default=new_id, editable=False
+    )
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor_kind = models.CharField(max_length=16)
     actor_id = models.CharField(max_length=64, blank=True)
@@ -20,7 +22,9 @@ class AuditEvent(models.Model):
         ordering = ["-at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.action} {self.target_type}:{self.target_id} by {self.actor_label}"
+        return (
+            f"{self.action} {self.target_type}:{self.target_id} by {self.actor_label}"
+        )
 
 
 class Epoch(models.Model):

@@ -26,7 +26,9 @@ class Role(IntEnum):
             return cls[slug.upper()]
         except KeyError:
             names = ", ".join(role.slug for role in cls)
-            raise ValueError(f"Unknown role {slug!r}; expected one of {names}") from None
+            raise ValueError(
+                f"Unknown role {slug!r}; expected one of {names}"
+            ) from None
 
 
 # permission -> the lowest role that holds it
@@ -120,12 +122,15 @@ SCOPE_PERMISSIONS: dict[str, frozenset[str]] = {
 ALL_SCOPES: frozenset[str] = frozenset(SCOPE_PERMISSIONS)
 
 
-def scope_permissions(scopes: list[str] | tuple[str, ...] | frozenset[str]) -> frozenset[str]:
+def scope_permissions(
+    scopes: list[str] | tuple[str, ...] | frozenset[str],
+) -> frozenset[str]:
     granted: set[str] = set()
     for scope in scopes:
         if scope not in SCOPE_PERMISSIONS:
             raise ValueError(
-                f"Unknown scope {scope!r}; expected one of {', '.join(sorted(ALL_SCOPES))}"
+                f"Unknown scope {scope!r}; "
+                f"expected one of {', '.join(sorted(ALL_SCOPES))}"
             )
         granted |= SCOPE_PERMISSIONS[scope]
     return frozenset(granted)

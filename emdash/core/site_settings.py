@@ -42,7 +42,9 @@ def update(actor: Actor, changes: dict[str, Any]) -> dict[str, Any]:
         expected = _TYPES.get(key)
         if expected is None:
             errors[key] = "Unknown setting."
-        elif not isinstance(value, expected) or isinstance(value, bool) != (expected is bool):
+        elif not isinstance(value, expected) or isinstance(value, bool) != (
+            expected is bool
+        ):
             errors[key] = f"Must be a {expected.__name__}."
         elif key == "posts_per_page" and not 1 <= value <= 100:
             errors[key] = "Must be between 1 and 100."

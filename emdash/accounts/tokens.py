@@ -1,0 +1,136 @@
+"""API tokens: ``ec_pat_<random>``, stored as an unkeyed SHA-256 so they survive a
+secret-key rotation. A user's token acts with ``scopes ∩ role``; a token without a
+user is an operator token: the system actor limited by its scopes."""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from emdash.accounts.models import ApiToken, User
+from emdash.core import audit
+from emdash.core.actors import Actor
+from emdash.core.errors import NotFound, Unauthenticated, ValidationFailed
+from emdash.core.permissions import (
+    ALL_SCOPES,
+    Role,
+    role_permissions,
+    scope_permissions,
+)
+
+PREFIX = "ec_pat_"
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A freshly created token; ``plaintext`` exists only here, once."""
+
+    token: ApiToken
+    plaintext: str
+
+
+def hash_token(plaintext: str) -> str:
+    return hashlib.sha256(plaintext.encode()).hexdigest()
+
+
+def create_token(
+    actor: Actor,
+    *,
+    name: str,
+    scopes: list[str],
+    user: User | None = None,
+    expires_at: datetime | None = None,
+) -> IssuedToken:
+    actor.require("tokens:manage")
+    errors: dict[str, str] = {}
+    if not name or not name.strip() or len(name) > 100:
+        errors["name"] = "must be 1-100 characters"
+    unknown = sorted(set(scopes) - ALL_SCOPES)
+    if not scopes:
+        errors["scope"] = f"give at least one of: {', '.join(sorted(ALL_SCOPES))}"
+    elif unknown:
+        errors["scope"] = (
+            f"unknown scope(s) {', '.join(unknown)}; "
+            f"expected {', '.join(sorted(ALL_SCOPES))}"
+        )
+    if expires_at is not None and expires_at <= timezone.now():
+        errors["expires_at"] = "must be in the future"
+    if errors:
+        raise ValidationFailed("The token request is invalid.", fields=errors)
+    plaintext = PREFIX + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            name=name.strip(),
+            token_hash=hash_token(plaintext),
+            prefix=plaintext[: len(PREFIX) + 4],
+            scopes=sorted(set(scopes)),
+            user=user,
+            expires_at=expires_at,
+        )
+        audit.record(
+            actor,
+            "token.create",
+            target_type="token",
+            target_id=token.pk,
+            data={
+                "name": token.name,
+                "scopes": token.scopes,
+                "user": user.pk if user else None,
+            },
+        )
+    return IssuedToken(token=token, plaintext=plaintext)
+
+
+def list_tokens(actor: Actor) -> list[ApiToken]:
+    actor.require("tokens:manage")
+    return list(ApiToken.objects.select_related("user").order_by("-created_at"))
+
+
+def revoke_token(actor: Actor, token_id: str) -> ApiToken:
+    actor.require("tokens:manage")
+    try:
+        token = ApiToken.objects.get(pk=token_id)
+    except ApiToken.DoesNotExist:
+        raise NotFound(f"No token '{token_id}'.", code="TOKEN_NOT_FOUND") from None
+    if token.revoked_at is None:
+        with transaction.atomic():
+            token.revoked_at = timezone.now()
+            token.save(update_fields=["revoked_at"])
+            audit.record(actor, "token.revoke", target_type="token", target_id=token.pk)
+    return token
+
+
+def actor_for_token(plaintext: str) -> Actor:
+    """Resolve a bearer token to the actor it stands for, or raise Unauthenticated."""
+    if not plaintext.startswith(PREFIX):
+        raise Unauthenticated(
+            "That is not an EmDash token (they start with ec_pat_).",
+            code="INVALID_TOKEN",
+        )
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(token_hash=hash_token(plaintext))
+        .first()
+    )
+    now = timezone.now()
+    if token is None or token.revoked_at is not None:
+        raise Unauthenticated("The token is unknown or revoked.", code="INVALID_TOKEN")
+    if token.expires_at is not None and token.expires_at <= now:
+        raise Unauthenticated("The token has expired.", code="TOKEN_EXPIRED")
+    granted = scope_permissions(token.scopes)
+    if token.user is None:
+        return Actor(
+            kind="token", id=token.pk, label=f"token {token.name}", permissions=granted
+        )
+    if not token.user.is_active:
+        raise Unauthenticated("The token's user is disabled.", code="INVALID_TOKEN")
+    return Actor(
+        kind="token",
+        id=token.pk,
+        label=f"{token.user} (token {token.name})",
+        permissions=granted & role_permissions(Role.from_slug(token.user.role)),
+        user_id=token.user.pk,
+    )

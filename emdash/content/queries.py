@@ -1,0 +1,309 @@
+"""Reads: entry listings for editors and agents (filters, sort, cursor pages) and
+the public views of live content that the site, feeds and anonymous API see."""
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import F, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
+
+from emdash.content.indexes import filter_expression
+from emdash.content.models import Collection, Entry, Status, Visibility
+from emdash.content.services.collections import indexed_kinds, load_collection
+from emdash.content.services.entries import live_q
+from emdash.core.actors import Actor
+from emdash.core.errors import ValidationFailed
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 100
+SYSTEM_SORTS = {
+    "created_at": "created_at",
+    "updated_at": "updated_at",
+    "published_at": "sort_published",
+    "title": "title",
+    "slug": "slug",
+}
+FILTER_OPS = {"eq": "", "lt": "__lt", "lte": "__lte", "gt": "__gt", "gte": "__gte"}
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Entry]
+    next_cursor: str | None
+    # True when items show their live revision rather than the working copy.
+    live: bool
+
+
+@dataclass(frozen=True)
+class EntryFilters:
+    status: str | None = None
+    term: str | None = None  # "taxonomy:term-slug"
+    author: int | None = None
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+    fields: tuple[tuple[str, str, Any], ...] = ()  # (field slug, op, raw value)
+
+
+def _encode_cursor(values: list[Any]) -> str:
+    return (
+        base64.urlsafe_b64encode(json.dumps(values, default=str).encode())
+        .decode()
+        .rstrip("=")
+    )
+
+
+def _decode_cursor(cursor: str) -> list[Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        values = None
+    if not isinstance(values, list) or len(values) != 2:
+        raise ValidationFailed(
+            "Invalid cursor.", fields={"cursor": "is not a cursor this API gave out"}
+        )
+    return values
+
+
+def _typed(kind: str, raw: Any, field: str) -> Any:
+    if kind == "number":
+        try:
+            return float(raw)
+        except (TypeError, ValueError):
+            raise ValidationFailed(
+                "Invalid filter.", fields={field: "must be a number"}
+            ) from None
+    if kind == "boolean":
+        if str(raw).lower() not in {"true", "false", "1", "0"}:
+            raise ValidationFailed(
+                "Invalid filter.", fields={field: "must be true or false"}
+            )
+        return str(raw).lower() in {"true", "1"}
+    return str(raw)
+
+
+def _apply_filters(
+    queryset: QuerySet[Entry], kinds: dict[str, str], filters: EntryFilters
+) -> QuerySet[Entry]:
+    if filters.status:
+        if filters.status not in Status.values:
+            raise ValidationFailed(
+                "Invalid status filter.",
+                fields={"status": f"must be one of: {', '.join(Status.values)}"},
+            )
+        queryset = queryset.filter(status=filters.status)
+    else:
+        queryset = queryset.exclude(status=Status.TRASH)
+    if filters.term:
+        taxonomy, _, term = filters.term.partition(":")
+        if not term:
+            raise ValidationFailed(
+                "Invalid term filter.", fields={"term": "must be taxonomy:term-slug"}
+            )
+        queryset = queryset.filter(
+            entry_terms__term__taxonomy__slug=taxonomy, entry_terms__term__slug=term
+        )
+    if filters.author is not None:
+        queryset = queryset.filter(author_id=filters.author)
+    if filters.date_from:
+        queryset = queryset.filter(sort_published__gte=filters.date_from)
+    if filters.date_to:
+        queryset = queryset.filter(sort_published__lt=filters.date_to)
+    for index, (slug, op, raw) in enumerate(filters.fields):
+        name = f"field.{slug}"
+        if slug not in kinds:
+            raise ValidationFailed(
+                "Only indexed fields can be filtered.",
+                fields={name: "is not an indexed field of this collection"},
+            )
+        if op not in FILTER_OPS:
+            raise ValidationFailed(
+                "Invalid filter.", fields={name: f"unknown operator {op!r}"}
+            )
+        alias = f"f{index}"
+        kind = kinds[slug]
+        value = _typed(kind, raw, name)
+        if kind == "boolean":
+            queryset = queryset.filter(**{f"data__{slug}": value})
+            continue
+        queryset = queryset.alias(**{alias: filter_expression(slug, kind)}).filter(
+            **{f"{alias}{FILTER_OPS[op]}": value}
+        )
+    return queryset
+
+
+def list_entries(
+    actor: Actor,
+    collection_slug: str,
+    *,
+    filters: EntryFilters | None = None,
+    sort: str = "-created_at",
+    cursor: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> Page:
+    """A page of entries. Editors see working copies of every status; anyone else
+    sees live, public entries only (as their live revision)."""
+    collection = load_collection(collection_slug)
+    actor.require("content:read")
+    filters = filters or EntryFilters()
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValidationFailed(
+            "Invalid limit.", fields={"limit": f"must be between 1 and {MAX_LIMIT}"}
+        )
+    live_only = not actor.has("content:read_drafts")
+    queryset = Entry.objects.filter(collection=collection).annotate(
+        sort_published=Coalesce("published_at", "created_at")
+    )
+    if live_only:
+        if filters.status and filters.status != Status.PUBLISHED:
+            raise ValidationFailed(
+                "You may only list published entries.",
+                fields={"status": "must be published"},
+            )
+        queryset = queryset.filter(live_q(), visibility=Visibility.PUBLIC)
+        filters = EntryFilters(**{**filters.__dict__, "status": None})
+    kinds = indexed_kinds(collection)
+    queryset = _apply_filters(queryset, kinds, filters)
+
+    descending = sort.startswith("-")
+    key = sort.lstrip("-")
+    if key in SYSTEM_SORTS:
+        sort_expression: Any = SYSTEM_SORTS[key]
+        queryset = queryset.alias(sort_key=F(sort_expression))
+    elif key in kinds:
+        queryset = queryset.alias(
+            sort_key=Coalesce(filter_expression(key, kinds[key]), _zero(kinds[key]))
+        )
+    else:
+        allowed = ", ".join([*SYSTEM_SORTS, *kinds])
+        raise ValidationFailed(
+            "Invalid sort.",
+            fields={"sort": f"must be one of: {allowed} (prefix - for descending)"},
+        )
+    if cursor:
+        value, last_id = _decode_cursor(cursor)
+        if key in {"created_at", "updated_at", "published_at"}:
+            value = _parse_cursor_time(value)
+        op = "lt" if descending else "gt"
+        queryset = queryset.filter(
+            Q(**{f"sort_key__{op}": value})
+            | Q(sort_key=value, **{f"id__{op}": last_id})
+        )
+    order = ["-sort_key", "-id"] if descending else ["sort_key", "id"]
+    rows = list(
+        queryset.annotate(cursor_key=F("sort_key"))
+        .order_by(*order)
+        .select_related("collection", "author", "live_revision")[: limit + 1]
+    )
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        next_cursor = _encode_cursor([_cursor_value(last.cursor_key), last.pk])
+    return Page(items=rows, next_cursor=next_cursor, live=live_only)
+
+
+def _zero(kind: str) -> Value:
+    return Value(0.0) if kind == "number" else Value("")
+
+
+def _cursor_value(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _parse_cursor_time(value: Any) -> datetime:
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        raise ValidationFailed(
+            "Invalid cursor.", fields={"cursor": "is not a cursor this API gave out"}
+        ) from None
+
+
+# -- public views ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublicEntry:
+    """Live content as readers see it: plain data, no ORM objects."""
+
+    id: str
+    collection: str
+    slug: str
+    title: str
+    data: dict[str, Any]
+    rendered: dict[str, str]
+    seo: dict[str, Any]
+    url: str
+    published_at: datetime | None
+    updated_at: datetime
+    author_name: str
+    visibility: str
+    password_hash: str
+
+
+def entry_url(url_pattern: str, slug: str) -> str:
+    return url_pattern.replace("{slug}", slug)
+
+
+def _public(entry: Entry) -> PublicEntry:
+    live = entry.live_revision
+    assert live is not None  # noqa: S101 - live_q guarantees a live revision
+    author = entry.author
+    return PublicEntry(
+        id=entry.pk,
+        collection=entry.collection.slug,
+        slug=live.slug,
+        title=live.title,
+        data=live.data,
+        rendered=live.rendered,
+        seo=live.seo,
+        url=entry_url(entry.collection.url_pattern, live.slug),
+        published_at=entry.published_at,
+        updated_at=entry.updated_at,
+        author_name=(author.display_name or "") if author else "",
+        visibility=entry.visibility,
+        password_hash=entry.password_hash,
+    )
+
+
+def _public_queryset(now: datetime | None = None) -> QuerySet[Entry]:
+    return (
+        Entry.objects.filter(live_q(now), live_revision__isnull=False)
+        .exclude(visibility=Visibility.PRIVATE)
+        .select_related("collection", "author", "live_revision")
+    )
+
+
+def public_entry(collection_slug: str, slug: str) -> PublicEntry | None:
+    """The live entry at ``slug`` in a collection, or None (one query)."""
+    entry = (
+        _public_queryset()
+        .filter(collection__slug=collection_slug, live_revision__slug=slug)
+        .order_by("-published_at")
+        .first()
+    )
+    return _public(entry) if entry else None
+
+
+def public_latest(
+    collection_slug: str, *, limit: int = 10, offset: int = 0
+) -> list[PublicEntry]:
+    """Newest live entries of a collection (one query)."""
+    entries = (
+        _public_queryset()
+        .filter(collection__slug=collection_slug)
+        .order_by("-published_at", "-id")[offset : offset + limit]
+    )
+    return [_public(e) for e in entries]
+
+
+def public_collections_by_pattern() -> list[tuple[str, str]]:
+    """(collection slug, url pattern) pairs for routing public URLs."""
+    return list(
+        Collection.objects.exclude(url_pattern="").values_list("slug", "url_pattern")
+    )

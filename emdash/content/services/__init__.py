@@ -1,0 +1,1 @@
+"""Content services: the only code that writes content. Every door calls these."""
