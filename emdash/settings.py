@@ -22,7 +22,9 @@ def env_bool(name: str, default: bool) -> bool:
 
 
 def env_list(name: str) -> list[str]:
-    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+    return [
+        item.strip() for item in os.environ.get(name, "").split(",") if item.strip()
+    ]
 
 
 def load_or_create_secret(path: Path) -> str:
@@ -50,7 +52,11 @@ SECRET_KEY = os.environ.get("EMDASH_SECRET_KEY") or load_or_create_secret(
 SITE_URL = os.environ.get("EMDASH_SITE_URL", "http://localhost:8000").rstrip("/")
 _site = urlsplit(SITE_URL)
 SITE_HOST = _site.hostname or "localhost"
-ALLOWED_HOSTS = env_list("EMDASH_ALLOWED_HOSTS") or [SITE_HOST, "localhost", "127.0.0.1"]
+ALLOWED_HOSTS = env_list("EMDASH_ALLOWED_HOSTS") or [
+    SITE_HOST,
+    "localhost",
+    "127.0.0.1",
+]
 CSRF_TRUSTED_ORIGINS = [SITE_URL]
 DEMO_CONTENT = env_bool("EMDASH_DEMO", True)
 
@@ -188,12 +194,17 @@ if _site.scheme == "https":
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Request bodies: the API refuses anything bigger with 413.
-DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("EMDASH_MAX_BODY_BYTES", 2 * 1024 * 1024))
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(
+    os.environ.get("EMDASH_MAX_BODY_BYTES", 2 * 1024 * 1024)
+)
 NINJA_PAGINATION_MAX_LIMIT = 100
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("EMDASH_LOG_LEVEL", "WARNING")},
+    "root": {
+        "handlers": ["console"],
+        "level": os.environ.get("EMDASH_LOG_LEVEL", "WARNING"),
+    },
 }

@@ -31,7 +31,9 @@ class Collection(models.Model):
 
 
 class Field(models.Model):
-    collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="fields")
+    collection = models.ForeignKey(
+        Collection, on_delete=models.CASCADE, related_name="fields"
+    )
     slug = models.CharField(max_length=63)
     label = models.CharField(max_length=100)
     type = models.CharField(max_length=32)
@@ -48,7 +50,9 @@ class Field(models.Model):
     class Meta:
         ordering = ["sort_order", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["collection", "slug"], name="field_unique_slug"),
+            models.UniqueConstraint(
+                fields=["collection", "slug"], name="field_unique_slug"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -74,12 +78,18 @@ class Entry(models.Model):
     ``live_revision`` (set while published or scheduled), so edits to a published
     entry stay invisible until it is published again."""
 
-    id = models.CharField(primary_key=True, max_length=26, default=new_id, editable=False)
-    collection = models.ForeignKey(Collection, on_delete=models.PROTECT, related_name="entries")
+    id = models.CharField(
+        primary_key=True, max_length=26, default=new_id, editable=False
+    )
+    collection = models.ForeignKey(
+        Collection, on_delete=models.PROTECT, related_name="entries"
+    )
     slug = models.CharField(max_length=200)
     locale = models.CharField(max_length=16, default="en")
     translation_group = models.CharField(max_length=26, blank=True)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.DRAFT
+    )
     visibility = models.CharField(
         max_length=16, choices=Visibility.choices, default=Visibility.PUBLIC
     )
@@ -115,7 +125,9 @@ class Entry(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["collection", "status", "published_at"], name="entry_listing"),
+            models.Index(
+                fields=["collection", "status", "published_at"], name="entry_listing"
+            ),
             models.Index(fields=["status", "scheduled_at"], name="entry_due"),
         ]
 
@@ -133,7 +145,9 @@ class Entry(models.Model):
 class Revision(models.Model):
     """A snapshot of an entry's editable state, made on every save."""
 
-    id = models.CharField(primary_key=True, max_length=26, default=new_id, editable=False)
+    id = models.CharField(
+        primary_key=True, max_length=26, default=new_id, editable=False
+    )
     entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="revisions")
     number = models.PositiveIntegerField()
     slug = models.CharField(max_length=200)
@@ -149,7 +163,9 @@ class Revision(models.Model):
     class Meta:
         ordering = ["-number"]
         constraints = [
-            models.UniqueConstraint(fields=["entry", "number"], name="revision_unique_number"),
+            models.UniqueConstraint(
+                fields=["entry", "number"], name="revision_unique_number"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -160,10 +176,16 @@ class EntryReference(models.Model):
     """Side table of what an entry's data points at, kept in step on every save,
     so a reference to a missing entry or file is caught by a foreign key."""
 
-    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="references")
+    entry = models.ForeignKey(
+        Entry, on_delete=models.CASCADE, related_name="references"
+    )
     field = models.CharField(max_length=63)
     target_entry = models.ForeignKey(
-        Entry, null=True, blank=True, on_delete=models.PROTECT, related_name="referenced_by"
+        Entry,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="referenced_by",
     )
     target_media = models.ForeignKey(
         "media.Media", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -189,7 +211,9 @@ class SearchDocument(models.Model):
     LIVE = "live"
     WORKING = "working"
 
-    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="search_documents")
+    entry = models.ForeignKey(
+        Entry, on_delete=models.CASCADE, related_name="search_documents"
+    )
     variant = models.CharField(max_length=8)
     collection_slug = models.CharField(max_length=63)
     locale = models.CharField(max_length=16, default="en")
@@ -202,7 +226,9 @@ class SearchDocument(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["entry", "variant"], name="search_unique_variant"),
+            models.UniqueConstraint(
+                fields=["entry", "variant"], name="search_unique_variant"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -214,7 +240,9 @@ class Taxonomy(models.Model):
     label = models.CharField(max_length=100)
     label_singular = models.CharField(max_length=100, blank=True)
     hierarchical = models.BooleanField(default=False)
-    collections = models.ManyToManyField(Collection, blank=True, related_name="taxonomies")
+    collections = models.ManyToManyField(
+        Collection, blank=True, related_name="taxonomies"
+    )
 
     class Meta:
         ordering = ["slug"]
@@ -225,7 +253,9 @@ class Taxonomy(models.Model):
 
 
 class Term(models.Model):
-    taxonomy = models.ForeignKey(Taxonomy, on_delete=models.CASCADE, related_name="terms")
+    taxonomy = models.ForeignKey(
+        Taxonomy, on_delete=models.CASCADE, related_name="terms"
+    )
     slug = models.CharField(max_length=200)
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
@@ -237,7 +267,9 @@ class Term(models.Model):
     class Meta:
         ordering = ["sort_order", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["taxonomy", "slug"], name="term_unique_slug"),
+            models.UniqueConstraint(
+                fields=["taxonomy", "slug"], name="term_unique_slug"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -245,7 +277,9 @@ class Term(models.Model):
 
 
 class EntryTerm(models.Model):
-    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="entry_terms")
+    entry = models.ForeignKey(
+        Entry, on_delete=models.CASCADE, related_name="entry_terms"
+    )
     term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="entry_terms")
 
     class Meta:

@@ -8,7 +8,9 @@ class Media(models.Model):
     the content core needs the table so entries can reference media with a
     foreign key."""
 
-    id = models.CharField(primary_key=True, max_length=26, default=new_id, editable=False)
+    id = models.CharField(
+        primary_key=True, max_length=26, default=new_id, editable=False
+    )
     file = models.FileField(upload_to="uploads/%Y/%m/", max_length=500)
     filename = models.CharField(max_length=255)
     mime_type = models.CharField(max_length=100)

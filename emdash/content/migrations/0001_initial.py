@@ -7,229 +7,501 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('media', '0001_initial'),
+        ("media", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Collection',
+            name="Collection",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=63, unique=True)),
-                ('label', models.CharField(max_length=100)),
-                ('label_singular', models.CharField(blank=True, max_length=100)),
-                ('description', models.TextField(blank=True)),
-                ('url_pattern', models.CharField(blank=True, max_length=200)),
-                ('supports', models.JSONField(default=list)),
-                ('title_field', models.CharField(default='title', max_length=63)),
-                ('sort_order', models.IntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=63, unique=True)),
+                ("label", models.CharField(max_length=100)),
+                ("label_singular", models.CharField(blank=True, max_length=100)),
+                ("description", models.TextField(blank=True)),
+                ("url_pattern", models.CharField(blank=True, max_length=200)),
+                ("supports", models.JSONField(default=list)),
+                ("title_field", models.CharField(default="title", max_length=63)),
+                ("sort_order", models.IntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ['sort_order', 'slug'],
+                "ordering": ["sort_order", "slug"],
             },
         ),
         migrations.CreateModel(
-            name='Menu',
+            name="Menu",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=63, unique=True)),
-                ('label', models.CharField(max_length=100)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=63, unique=True)),
+                ("label", models.CharField(max_length=100)),
             ],
             options={
-                'ordering': ['slug'],
+                "ordering": ["slug"],
             },
         ),
         migrations.CreateModel(
-            name='Entry',
+            name="Entry",
             fields=[
-                ('id', models.CharField(default=emdash.core.ids.new_id, editable=False, max_length=26, primary_key=True, serialize=False)),
-                ('slug', models.CharField(max_length=200)),
-                ('locale', models.CharField(default='en', max_length=16)),
-                ('translation_group', models.CharField(blank=True, max_length=26)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('pending', 'Pending'), ('published', 'Published'), ('scheduled', 'Scheduled'), ('trash', 'Trash')], default='draft', max_length=16)),
-                ('visibility', models.CharField(choices=[('public', 'Public'), ('private', 'Private'), ('password', 'Password')], default='public', max_length=16)),
-                ('password_hash', models.CharField(blank=True, max_length=128)),
-                ('title', models.CharField(blank=True, max_length=500)),
-                ('data', models.JSONField(default=dict)),
-                ('seo', models.JSONField(blank=True, default=dict)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('status_before_trash', models.CharField(blank=True, max_length=16)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
-                ('scheduled_at', models.DateTimeField(blank=True, null=True)),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='entries', to=settings.AUTH_USER_MODEL)),
-                ('collection', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='entries', to='content.collection')),
+                (
+                    "id",
+                    models.CharField(
+                        default=emdash.core.ids.new_id,
+                        editable=False,
+                        max_length=26,
+                        primary_key=True,
+                        serialize=False,
+                    ),
+                ),
+                ("slug", models.CharField(max_length=200)),
+                ("locale", models.CharField(default="en", max_length=16)),
+                ("translation_group", models.CharField(blank=True, max_length=26)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("pending", "Pending"),
+                            ("published", "Published"),
+                            ("scheduled", "Scheduled"),
+                            ("trash", "Trash"),
+                        ],
+                        default="draft",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "visibility",
+                    models.CharField(
+                        choices=[
+                            ("public", "Public"),
+                            ("private", "Private"),
+                            ("password", "Password"),
+                        ],
+                        default="public",
+                        max_length=16,
+                    ),
+                ),
+                ("password_hash", models.CharField(blank=True, max_length=128)),
+                ("title", models.CharField(blank=True, max_length=500)),
+                ("data", models.JSONField(default=dict)),
+                ("seo", models.JSONField(blank=True, default=dict)),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("status_before_trash", models.CharField(blank=True, max_length=16)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
+                ("scheduled_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="entries",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "collection",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="entries",
+                        to="content.collection",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='MenuItem',
+            name="MenuItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('label', models.CharField(max_length=200)),
-                ('url', models.CharField(blank=True, max_length=500)),
-                ('target', models.CharField(blank=True, max_length=16)),
-                ('sort_order', models.IntegerField(default=0)),
-                ('entry', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='content.entry')),
-                ('menu', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='content.menu')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='children', to='content.menuitem')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("label", models.CharField(max_length=200)),
+                ("url", models.CharField(blank=True, max_length=500)),
+                ("target", models.CharField(blank=True, max_length=16)),
+                ("sort_order", models.IntegerField(default=0)),
+                (
+                    "entry",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="content.entry",
+                    ),
+                ),
+                (
+                    "menu",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="items",
+                        to="content.menu",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="children",
+                        to="content.menuitem",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['sort_order', 'id'],
+                "ordering": ["sort_order", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Revision',
+            name="Revision",
             fields=[
-                ('id', models.CharField(default=emdash.core.ids.new_id, editable=False, max_length=26, primary_key=True, serialize=False)),
-                ('number', models.PositiveIntegerField()),
-                ('slug', models.CharField(max_length=200)),
-                ('title', models.CharField(blank=True, max_length=500)),
-                ('data', models.JSONField(default=dict)),
-                ('seo', models.JSONField(blank=True, default=dict)),
-                ('actor_label', models.CharField(blank=True, max_length=200)),
-                ('note', models.CharField(blank=True, max_length=200)),
-                ('rendered', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('entry', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='revisions', to='content.entry')),
+                (
+                    "id",
+                    models.CharField(
+                        default=emdash.core.ids.new_id,
+                        editable=False,
+                        max_length=26,
+                        primary_key=True,
+                        serialize=False,
+                    ),
+                ),
+                ("number", models.PositiveIntegerField()),
+                ("slug", models.CharField(max_length=200)),
+                ("title", models.CharField(blank=True, max_length=500)),
+                ("data", models.JSONField(default=dict)),
+                ("seo", models.JSONField(blank=True, default=dict)),
+                ("actor_label", models.CharField(blank=True, max_length=200)),
+                ("note", models.CharField(blank=True, max_length=200)),
+                ("rendered", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "entry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="revisions",
+                        to="content.entry",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-number'],
+                "ordering": ["-number"],
             },
         ),
         migrations.AddField(
-            model_name='entry',
-            name='current_revision',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='content.revision'),
+            model_name="entry",
+            name="current_revision",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="content.revision",
+            ),
         ),
         migrations.AddField(
-            model_name='entry',
-            name='live_revision',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='content.revision'),
+            model_name="entry",
+            name="live_revision",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="content.revision",
+            ),
         ),
         migrations.CreateModel(
-            name='SearchDocument',
+            name="SearchDocument",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('variant', models.CharField(max_length=8)),
-                ('collection_slug', models.CharField(max_length=63)),
-                ('locale', models.CharField(default='en', max_length=16)),
-                ('title', models.TextField(blank=True)),
-                ('body', models.TextField(blank=True)),
-                ('title_folded', models.TextField(blank=True)),
-                ('body_folded', models.TextField(blank=True)),
-                ('entry', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='search_documents', to='content.entry')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("variant", models.CharField(max_length=8)),
+                ("collection_slug", models.CharField(max_length=63)),
+                ("locale", models.CharField(default="en", max_length=16)),
+                ("title", models.TextField(blank=True)),
+                ("body", models.TextField(blank=True)),
+                ("title_folded", models.TextField(blank=True)),
+                ("body_folded", models.TextField(blank=True)),
+                (
+                    "entry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="search_documents",
+                        to="content.entry",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Taxonomy',
+            name="Taxonomy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=63, unique=True)),
-                ('label', models.CharField(max_length=100)),
-                ('label_singular', models.CharField(blank=True, max_length=100)),
-                ('hierarchical', models.BooleanField(default=False)),
-                ('collections', models.ManyToManyField(blank=True, related_name='taxonomies', to='content.collection')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=63, unique=True)),
+                ("label", models.CharField(max_length=100)),
+                ("label_singular", models.CharField(blank=True, max_length=100)),
+                ("hierarchical", models.BooleanField(default=False)),
+                (
+                    "collections",
+                    models.ManyToManyField(
+                        blank=True, related_name="taxonomies", to="content.collection"
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'taxonomies',
-                'ordering': ['slug'],
+                "verbose_name_plural": "taxonomies",
+                "ordering": ["slug"],
             },
         ),
         migrations.CreateModel(
-            name='Term',
+            name="Term",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.CharField(max_length=200)),
-                ('name', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('sort_order', models.IntegerField(default=0)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='content.term')),
-                ('taxonomy', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='terms', to='content.taxonomy')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("slug", models.CharField(max_length=200)),
+                ("name", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                ("sort_order", models.IntegerField(default=0)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="content.term",
+                    ),
+                ),
+                (
+                    "taxonomy",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="terms",
+                        to="content.taxonomy",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['sort_order', 'name'],
+                "ordering": ["sort_order", "name"],
             },
         ),
         migrations.CreateModel(
-            name='EntryTerm',
+            name="EntryTerm",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('entry', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='entry_terms', to='content.entry')),
-                ('term', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='entry_terms', to='content.term')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "entry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="entry_terms",
+                        to="content.entry",
+                    ),
+                ),
+                (
+                    "term",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="entry_terms",
+                        to="content.term",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='EntryReference',
+            name="EntryReference",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('field', models.CharField(max_length=63)),
-                ('entry', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='references', to='content.entry')),
-                ('target_entry', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='referenced_by', to='content.entry')),
-                ('target_media', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='media.media')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("field", models.CharField(max_length=63)),
+                (
+                    "entry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="references",
+                        to="content.entry",
+                    ),
+                ),
+                (
+                    "target_entry",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="referenced_by",
+                        to="content.entry",
+                    ),
+                ),
+                (
+                    "target_media",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="media.media",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.CheckConstraint(condition=models.Q(('target_entry__isnull', False), ('target_media__isnull', False), _connector='XOR'), name='reference_has_one_target')],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("target_entry__isnull", False),
+                            ("target_media__isnull", False),
+                            _connector="XOR",
+                        ),
+                        name="reference_has_one_target",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Field',
+            name="Field",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.CharField(max_length=63)),
-                ('label', models.CharField(max_length=100)),
-                ('type', models.CharField(max_length=32)),
-                ('required', models.BooleanField(default=False)),
-                ('unique', models.BooleanField(default=False)),
-                ('indexed', models.BooleanField(default=False)),
-                ('searchable', models.BooleanField(default=False)),
-                ('default', models.JSONField(blank=True, null=True)),
-                ('validation', models.JSONField(blank=True, default=dict)),
-                ('help_text', models.CharField(blank=True, max_length=500)),
-                ('sort_order', models.IntegerField(default=0)),
-                ('collection', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='fields', to='content.collection')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("slug", models.CharField(max_length=63)),
+                ("label", models.CharField(max_length=100)),
+                ("type", models.CharField(max_length=32)),
+                ("required", models.BooleanField(default=False)),
+                ("unique", models.BooleanField(default=False)),
+                ("indexed", models.BooleanField(default=False)),
+                ("searchable", models.BooleanField(default=False)),
+                ("default", models.JSONField(blank=True, null=True)),
+                ("validation", models.JSONField(blank=True, default=dict)),
+                ("help_text", models.CharField(blank=True, max_length=500)),
+                ("sort_order", models.IntegerField(default=0)),
+                (
+                    "collection",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="fields",
+                        to="content.collection",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['sort_order', 'id'],
-                'constraints': [models.UniqueConstraint(fields=('collection', 'slug'), name='field_unique_slug')],
+                "ordering": ["sort_order", "id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("collection", "slug"), name="field_unique_slug"
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='revision',
-            constraint=models.UniqueConstraint(fields=('entry', 'number'), name='revision_unique_number'),
+            model_name="revision",
+            constraint=models.UniqueConstraint(
+                fields=("entry", "number"), name="revision_unique_number"
+            ),
         ),
         migrations.AddIndex(
-            model_name='entry',
-            index=models.Index(fields=['collection', 'status', 'published_at'], name='entry_listing'),
+            model_name="entry",
+            index=models.Index(
+                fields=["collection", "status", "published_at"], name="entry_listing"
+            ),
         ),
         migrations.AddIndex(
-            model_name='entry',
-            index=models.Index(fields=['status', 'scheduled_at'], name='entry_due'),
+            model_name="entry",
+            index=models.Index(fields=["status", "scheduled_at"], name="entry_due"),
         ),
         migrations.AddConstraint(
-            model_name='entry',
-            constraint=models.UniqueConstraint(fields=('collection', 'locale', 'slug'), name='entry_unique_slug'),
+            model_name="entry",
+            constraint=models.UniqueConstraint(
+                fields=("collection", "locale", "slug"), name="entry_unique_slug"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='searchdocument',
-            constraint=models.UniqueConstraint(fields=('entry', 'variant'), name='search_unique_variant'),
+            model_name="searchdocument",
+            constraint=models.UniqueConstraint(
+                fields=("entry", "variant"), name="search_unique_variant"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='term',
-            constraint=models.UniqueConstraint(fields=('taxonomy', 'slug'), name='term_unique_slug'),
+            model_name="term",
+            constraint=models.UniqueConstraint(
+                fields=("taxonomy", "slug"), name="term_unique_slug"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='entryterm',
-            constraint=models.UniqueConstraint(fields=('entry', 'term'), name='entry_term_unique'),
+            model_name="entryterm",
+            constraint=models.UniqueConstraint(
+                fields=("entry", "term"), name="entry_term_unique"
+            ),
         ),
     ]

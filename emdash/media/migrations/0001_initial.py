@@ -5,25 +5,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Media',
+            name="Media",
             fields=[
-                ('id', models.CharField(default=emdash.core.ids.new_id, editable=False, max_length=26, primary_key=True, serialize=False)),
-                ('file', models.FileField(max_length=500, upload_to='uploads/%Y/%m/')),
-                ('filename', models.CharField(max_length=255)),
-                ('mime_type', models.CharField(max_length=100)),
-                ('size', models.BigIntegerField(default=0)),
-                ('width', models.PositiveIntegerField(blank=True, null=True)),
-                ('height', models.PositiveIntegerField(blank=True, null=True)),
-                ('alt', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.CharField(
+                        default=emdash.core.ids.new_id,
+                        editable=False,
+                        max_length=26,
+                        primary_key=True,
+                        serialize=False,
+                    ),
+                ),
+                ("file", models.FileField(max_length=500, upload_to="uploads/%Y/%m/")),
+                ("filename", models.CharField(max_length=255)),
+                ("mime_type", models.CharField(max_length=100)),
+                ("size", models.BigIntegerField(default=0)),
+                ("width", models.PositiveIntegerField(blank=True, null=True)),
+                ("height", models.PositiveIntegerField(blank=True, null=True)),
+                ("alt", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
         ),
     ]
