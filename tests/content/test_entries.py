@@ -475,3 +475,19 @@ def test_statuses_are_listed_and_filtered(posts, editor):
     )
 
     assert [e.title for e in page.items] == ["Published one"]
+
+
+def test_any_write_publishes_what_is_due_without_changing_its_version(posts, editor):
+    entry = create(editor, "Scheduled")
+    entry = entries.schedule_entry(
+        editor, "posts", entry.pk, at=timezone.now() + timedelta(hours=1)
+    )
+    Entry.objects.filter(pk=entry.pk).update(
+        scheduled_at=timezone.now() - timedelta(seconds=1)
+    )
+
+    create(editor, "Unrelated write")
+
+    flipped = Entry.objects.get(pk=entry.pk)
+    assert flipped.status == "published"
+    assert flipped.version == entry.version

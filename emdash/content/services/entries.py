@@ -6,6 +6,8 @@ bump, all in one transaction; after-hooks run once it commits. A stale
 ``version`` fails the conditional update, so a conflicting save writes nothing.
 """
 
+import functools
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -388,18 +390,29 @@ def _raise_unique_violation(entry: Entry, exc: IntegrityError) -> None:
     raise exc
 
 
+def _flips_due_first[**P, R](write: Callable[P, R]) -> Callable[P, R]:
+    """Every write first publishes what is due, so no daemon is needed."""
+
+    @functools.wraps(write)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        publish_due(SYSTEM)
+        return write(*args, **kwargs)
+
+    return wrapper
+
+
 def _assert_can_set_status(actor: Actor, status: str, owner_id: int | None) -> None:
     if status in (Status.PUBLISHED, Status.SCHEDULED):
         actor.require("content:publish", owner_id=owner_id)
 
 
+@_flips_due_first
 def create_entry(actor: Actor, collection_slug: str, values: dict[str, Any]) -> Entry:
     """Create an entry. ``values`` takes data, and optionally slug, status (default
     draft), visibility, password, seo, terms, locale, scheduled_at."""
     collection = load_collection(collection_slug)
     actor.require("content:create")
     _check_keys(values, CREATE_KEYS)
-    publish_due(SYSTEM)
     status = values.get("status") or Status.DRAFT
     if status not in {Status.DRAFT, Status.PENDING, Status.PUBLISHED, Status.SCHEDULED}:
         raise ValidationFailed(
@@ -540,6 +553,7 @@ def _expect_version(entry: Entry, version: Any) -> int:
     return version
 
 
+@_flips_due_first
 def update_entry(
     actor: Actor, collection_slug: str, entry_id: str, values: dict[str, Any]
 ) -> Entry:
@@ -557,7 +571,6 @@ def update_entry(
         )
     _require_edit(actor, entry)
     version = _expect_version(entry, values["version"])
-    publish_due(SYSTEM)
     collection = entry.collection
     specs = field_specs(collection)
     patch = values.get("data") or {}
@@ -647,6 +660,7 @@ def _transition(
     return _load(entry.collection.slug, entry.pk)
 
 
+@_flips_due_first
 def publish_entry(
     actor: Actor, collection_slug: str, entry_id: str, *, version: int | None = None
 ) -> Entry:
@@ -687,6 +701,7 @@ def publish_entry(
     return result
 
 
+@_flips_due_first
 def unpublish_entry(
     actor: Actor, collection_slug: str, entry_id: str, *, version: int | None = None
 ) -> Entry:
@@ -717,6 +732,7 @@ def unpublish_entry(
     return result
 
 
+@_flips_due_first
 def schedule_entry(
     actor: Actor,
     collection_slug: str,
@@ -762,6 +778,7 @@ def schedule_entry(
     )
 
 
+@_flips_due_first
 def submit_entry(
     actor: Actor, collection_slug: str, entry_id: str, *, version: int | None = None
 ) -> Entry:
@@ -775,6 +792,7 @@ def submit_entry(
     )
 
 
+@_flips_due_first
 def trash_entry(
     actor: Actor, collection_slug: str, entry_id: str, *, version: int | None = None
 ) -> Entry:
@@ -800,6 +818,7 @@ def trash_entry(
     return result
 
 
+@_flips_due_first
 def restore_entry(
     actor: Actor, collection_slug: str, entry_id: str, *, version: int | None = None
 ) -> Entry:
@@ -825,6 +844,7 @@ def restore_entry(
     return result
 
 
+@_flips_due_first
 def delete_entry_permanently(actor: Actor, collection_slug: str, entry_id: str) -> None:
     """Delete a trashed entry for good. Refused while other entries reference it."""
     entry = _load(collection_slug, entry_id)
@@ -956,8 +976,10 @@ def publish_due(actor: Actor = SYSTEM, *, now: datetime | None = None) -> list[s
     flipped: list[str] = []
     for entry_id, collection_slug in due:
         with transaction.atomic():
+            # The version stays: this flip is the system keeping a promise, not an
+            # edit, and must not turn an editor's next save into a conflict.
             updated = Entry.objects.filter(pk=entry_id, status=Status.SCHEDULED).update(
-                status=Status.PUBLISHED, version=F("version") + 1
+                status=Status.PUBLISHED
             )
             if not updated:
                 continue
