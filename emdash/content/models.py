@@ -70,7 +70,7 @@ class Status(models.TextChoices):
 class Visibility(models.TextChoices):
     PUBLIC = "public"
     PRIVATE = "private"
-    PASSWORD = "password"
+    PASSWORD = "password"  # noqa: S105 - a visibility name, not a secret
 
 
 class Entry(models.Model):

@@ -29,7 +29,7 @@ from emdash.content.models import (
 )
 from emdash.content.services import taxonomies
 from emdash.content.services.collections import field_specs, load_collection
-from emdash.content.text import fold
+from emdash.content.text import index_text
 from emdash.core import audit, epoch, hooks
 from emdash.core.actors import SYSTEM, Actor
 from emdash.core.errors import (
@@ -318,8 +318,8 @@ def _sync_search(
                 "locale": entry.locale,
                 "title": title,
                 "body": body,
-                "title_folded": fold(title),
-                "body_folded": fold(body),
+                "title_folded": index_text(title),
+                "body_folded": index_text(body),
             },
         )
 
