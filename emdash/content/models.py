@@ -150,7 +150,8 @@ class Revision(models.Model):
     )
     entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="revisions")
     number = models.PositiveIntegerField()
-    slug = models.CharField(max_length=200)
+    # Indexed: the public site finds live content by its live revision's slug.
+    slug = models.CharField(max_length=200, db_index=True)
     title = models.CharField(max_length=500, blank=True)
     data = models.JSONField(default=dict)
     seo = models.JSONField(default=dict, blank=True)
