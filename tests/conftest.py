@@ -12,7 +12,14 @@ from tests.services import require_service
 
 __all__ = ["require_service"]
 
-DB_FIXTURES = {"db", "transactional_db", "django_db_blocker"}
+# (django_db_blocker is not here: pytest-django gives it to every test.)
+DB_FIXTURES = {
+    "db",
+    "transactional_db",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+    "live_server",
+}
 
 
 def _uses_database(item: pytest.Item) -> bool:

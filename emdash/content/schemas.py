@@ -7,7 +7,7 @@ command prints the same thing whether it runs in-process or over HTTP.
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from emdash.content.models import Collection, Entry, Menu, Revision, Taxonomy, Term
 from emdash.content.queries import Page
@@ -238,3 +238,57 @@ def menu_out(menu: Menu) -> MenuOut:
             MenuItemOut.model_validate(item) for item in menu_services.menu_tree(menu)
         ],
     )
+
+
+class RevisionChangeOut(BaseModel):
+    # "from" is a keyword, so the attribute is from_ and the JSON name an alias.
+    model_config = ConfigDict(serialize_by_alias=True, validate_by_name=True)
+
+    from_: Any = Field(alias="from")
+    to: Any
+
+
+class RevisionComparisonOut(BaseModel):
+    model_config = ConfigDict(serialize_by_alias=True, validate_by_name=True)
+
+    from_: str = Field(alias="from")
+    to: str
+    changes: dict[str, RevisionChangeOut]
+
+
+class FieldChangeReportOut(BaseModel):
+    """What a field change did (``applied``) or, for a dry run, would do."""
+
+    field: str
+    converted: int
+    cleared: list[str]
+    removed: int
+    applied: bool
+
+
+class MenuListOut(BaseModel):
+    items: list[MenuOut]
+    next_cursor: str | None = None
+
+
+class TaxonomyListOut(BaseModel):
+    items: list[TaxonomyOut]
+    next_cursor: str | None = None
+
+
+class TermListOut(BaseModel):
+    items: list[TermOut]
+    next_cursor: str | None = None
+
+
+class SearchHitOut(BaseModel):
+    id: str
+    collection: str
+    slug: str
+    title: str
+    snippet: str
+    score: float
+
+
+class SearchResultsOut(BaseModel):
+    items: list[SearchHitOut]

@@ -82,6 +82,7 @@ def search(
     the trash. Everyone else, anonymous visitors included, searches the live
     revisions of public entries that are live right now: published, or scheduled
     with their time passed."""
+    actor.require("search:read")
     terms = query_terms(query)
     if not 1 <= limit <= MAX_LIMIT:
         raise ValidationFailed(

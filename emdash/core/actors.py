@@ -7,6 +7,7 @@ from emdash.core.errors import PermissionDenied, Unauthenticated
 from emdash.core.permissions import (
     ALL_PERMISSIONS,
     OWN_ANY_STEMS,
+    PUBLIC_PERMISSIONS,
     Role,
     role_permissions,
 )
@@ -57,7 +58,7 @@ class Actor:
         return {"kind": self.kind, "id": self.id, "label": self.label}
 
 
-ANONYMOUS = Actor(kind="anonymous", label="anonymous")
+ANONYMOUS = Actor(kind="anonymous", label="anonymous", permissions=PUBLIC_PERMISSIONS)
 SYSTEM = Actor(kind="system", id="system", label="system", permissions=ALL_PERMISSIONS)
 
 

@@ -77,6 +77,12 @@ OWN_ANY_STEMS: frozenset[str] = frozenset(
 )
 
 
+# What a visitor without credentials may do: read live public content.
+PUBLIC_PERMISSIONS: frozenset[str] = frozenset(
+    {"content:read", "media:read", "taxonomies:read", "menus:read", "search:read"}
+)
+
+
 def role_permissions(role: Role) -> frozenset[str]:
     return frozenset(name for name, minimum in MINIMUM_ROLE.items() if role >= minimum)
 

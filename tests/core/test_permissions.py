@@ -177,3 +177,14 @@ def test_a_token_actor_can_do_only_what_its_scopes_give() -> None:
 
 def test_every_permission_has_a_minimum_role() -> None:
     assert set(MINIMUM_ROLE) == ALL_PERMISSIONS
+
+
+def test_anonymous_may_read_public_content_and_nothing_more() -> None:
+    assert ANONYMOUS.permissions == {
+        "content:read",
+        "media:read",
+        "taxonomies:read",
+        "menus:read",
+        "search:read",
+    }
+    assert not ANONYMOUS.has("content:read_drafts")

@@ -1,5 +1,6 @@
 """Taxonomies (hierarchical like categories, flat like tags, custom) and their terms."""
 
+import re
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -10,6 +11,7 @@ from emdash.core import audit, epoch
 from emdash.core.actors import Actor
 from emdash.core.errors import Conflict, NotFound, ValidationFailed
 
+TAXONOMY_SLUG = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
 TAXONOMY_KEYS = frozenset(
     {"slug", "label", "label_singular", "hierarchical", "collections"}
 )
@@ -56,7 +58,12 @@ def create_taxonomy(actor: Actor, values: dict[str, Any]) -> Taxonomy:
         raise ValidationFailed(
             "Unknown properties.", fields=dict.fromkeys(unknown, "unknown property")
         )
-    slug = slugs.clean_slug(values.get("slug", ""))
+    slug = values.get("slug")
+    if not isinstance(slug, str) or not TAXONOMY_SLUG.match(slug):
+        raise ValidationFailed(
+            "Invalid taxonomy slug.",
+            fields={"slug": "must be lowercase letters, digits, '-' or '_'"},
+        )
     label = values.get("label")
     if not isinstance(label, str) or not label:
         raise ValidationFailed(
