@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 
+from emdash.paths import themes_dir
+
 BASE_DIR = Path(__file__).resolve().parent
 
 
@@ -171,6 +173,8 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# The default theme's static files; the theme system proper will register each theme.
+STATICFILES_DIRS = [themes_dir() / "default" / "static"]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_URL = "/media/"

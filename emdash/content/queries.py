@@ -4,18 +4,24 @@ the public views of live content that the site, feeds and anonymous API see."""
 import base64
 import binascii
 import json
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import F, Q, QuerySet, Value
+from django.conf import settings
+from django.contrib.auth.hashers import check_password
+from django.db.models import F, Max, Min, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from emdash.content.indexes import filter_expression
 from emdash.content.models import Collection, Entry, Status, Visibility
 from emdash.content.services.collections import indexed_kinds, load_collection
 from emdash.content.services.entries import live_q
+from emdash.core import epoch
 from emdash.core.actors import Actor
+from emdash.core.epoch import EpochState
 from emdash.core.errors import ValidationFailed
 
 DEFAULT_LIMIT = 50
@@ -224,6 +230,38 @@ def _parse_cursor_time(value: Any) -> datetime:
         ) from None
 
 
+# -- what the public sees now -------------------------------------------------------
+
+_window_memo: dict[int, tuple[float, EpochState]] = {}
+
+
+def public_state() -> EpochState:
+    """The content epoch, corrected for scheduled entries that went live since the
+    last write (no write happens on a read, so the stored next due time can lie
+    in the past). Then one query finds the latest passed due time, which joins
+    the cache key, and the next future one, which bounds cache lifetimes."""
+    state = epoch.current()
+    if state.next_due_at is None or state.next_due_at > timezone.now():
+        return state
+    memo = _window_memo.get(state.value)
+    if memo and time.monotonic() - memo[0] < settings.EPOCH_MEMO_SECONDS:
+        return memo[1]
+    now = timezone.now()
+    window = Entry.objects.filter(status=Status.SCHEDULED).aggregate(
+        passed=Max("scheduled_at", filter=Q(scheduled_at__lte=now)),
+        upcoming=Min("scheduled_at", filter=Q(scheduled_at__gt=now)),
+    )
+    passed = window["passed"]
+    corrected = EpochState(
+        value=state.value,
+        next_due_at=window["upcoming"],
+        due_marker=str(int(passed.timestamp())) if passed else "",
+    )
+    _window_memo.clear()
+    _window_memo[state.value] = (time.monotonic(), corrected)
+    return corrected
+
+
 # -- public views ---------------------------------------------------------------------
 
 
@@ -243,7 +281,6 @@ class PublicEntry:
     updated_at: datetime
     author_name: str
     visibility: str
-    password_hash: str
 
 
 def entry_url(url_pattern: str, slug: str) -> str:
@@ -267,7 +304,6 @@ def _public(entry: Entry) -> PublicEntry:
         updated_at=entry.updated_at,
         author_name=(author.display_name or "") if author else "",
         visibility=entry.visibility,
-        password_hash=entry.password_hash,
     )
 
 
@@ -300,6 +336,17 @@ def public_latest(
         .order_by("-published_at", "-id")[offset : offset + limit]
     )
     return [_public(e) for e in entries]
+
+
+def check_entry_password(entry_id: str, password: str) -> bool:
+    """Whether ``password`` opens a password-protected entry. The hash never
+    leaves this function, so templates cannot print it."""
+    stored = (
+        Entry.objects.filter(pk=entry_id, visibility=Visibility.PASSWORD)
+        .values_list("password_hash", flat=True)
+        .first()
+    )
+    return bool(password and stored) and check_password(password, stored)
 
 
 def public_collections_by_pattern() -> list[tuple[str, str]]:

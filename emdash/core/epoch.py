@@ -23,6 +23,14 @@ CONTENT = "content"
 class EpochState:
     value: int
     next_due_at: datetime | None
+    # Set by the content layer once a due time has passed without a write since:
+    # the public view changed although the counter did not.
+    due_marker: str = ""
+
+    @property
+    def key(self) -> str:
+        """Changes whenever what the public sees may have changed."""
+        return f"{self.value}.{self.due_marker}" if self.due_marker else str(self.value)
 
 
 _memo: dict[str, tuple[float, EpochState]] = {}

@@ -491,3 +491,19 @@ def test_any_write_publishes_what_is_due_without_changing_its_version(posts, edi
     flipped = Entry.objects.get(pk=entry.pk)
     assert flipped.status == "published"
     assert flipped.version == entry.version
+
+
+def test_a_published_entry_can_be_backdated_but_not_future_dated(posts, editor):
+    earlier = timezone.now() - timedelta(days=3)
+
+    entry = create(editor, status="published", published_at=earlier.isoformat())
+
+    assert entry.published_at == earlier
+    with pytest.raises(ValidationFailed) as future:
+        create(editor, "Later", status="published", published_at="2999-01-01T00:00:00Z")
+    assert future.value.fields == {
+        "published_at": "must not be in the future; schedule instead"
+    }
+    with pytest.raises(ValidationFailed) as draft:
+        create(editor, "Draft", published_at=earlier.isoformat())
+    assert draft.value.fields == {"published_at": "is only for status published"}

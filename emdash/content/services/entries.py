@@ -53,7 +53,7 @@ CREATE_KEYS = frozenset(
         "terms",
         "locale",
         "scheduled_at",
-        "author",
+        "published_at",
     }
 )
 UPDATE_KEYS = frozenset(
@@ -79,14 +79,14 @@ def get_entry(actor: Actor, collection_slug: str, entry_id: str) -> Entry:
         entry.author_id is not None and entry.author_id == actor.user_id
     ):
         return entry
-    if entry.visibility == Visibility.PUBLIC and _is_live(entry):
+    if entry.visibility == Visibility.PUBLIC and is_live(entry):
         return entry
     raise NotFound(
         f"No entry '{entry_id}' in '{collection_slug}'.", code="ENTRY_NOT_FOUND"
     )
 
 
-def _is_live(entry: Entry) -> bool:
+def is_live(entry: Entry) -> bool:
     return entry.status == Status.PUBLISHED or (
         entry.status == Status.SCHEDULED
         and entry.scheduled_at is not None
@@ -448,6 +448,21 @@ def create_entry(actor: Actor, collection_slug: str, values: dict[str, Any]) -> 
     scheduled_at = None
     if status == Status.SCHEDULED:
         scheduled_at = _future(values.get("scheduled_at"))
+    published_at = None
+    if values.get("published_at") is not None:
+        # Backdating (imports, seeds, a post written earlier) is for published
+        # entries; a future time is what scheduling is for.
+        if status != Status.PUBLISHED:
+            raise ValidationFailed(
+                "Only a published entry takes a publication date.",
+                fields={"published_at": "is only for status published"},
+            )
+        published_at = _parse_when(values["published_at"], "published_at")
+        if published_at > timezone.now():
+            raise ValidationFailed(
+                "A future publication date is a schedule.",
+                fields={"published_at": "must not be in the future; schedule instead"},
+            )
     locale = values.get("locale") or "en"
     if not isinstance(locale, str) or not 2 <= len(locale) <= 16:
         raise ValidationFailed(
@@ -475,7 +490,7 @@ def create_entry(actor: Actor, collection_slug: str, values: dict[str, Any]) -> 
         entry.current_revision = revision
         if status in LIVE_STATUSES:
             entry.live_revision = revision
-            entry.published_at = scheduled_at or timezone.now()
+            entry.published_at = scheduled_at or published_at or timezone.now()
         Entry.objects.filter(pk=entry.pk).update(
             translation_group=entry.pk,
             current_revision=revision,

@@ -3,9 +3,11 @@
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 
 from emdash.content import slugs
-from emdash.content.models import Entry, Menu, MenuItem
+from emdash.content.models import Entry, Menu, MenuItem, Visibility
+from emdash.content.services.entries import is_live
 from emdash.core import audit, epoch
 from emdash.core.actors import Actor
 from emdash.core.errors import NotFound, ValidationFailed
@@ -33,17 +35,32 @@ def _menu(slug: str) -> Menu:
 
 
 def menu_tree(menu: Menu) -> list[dict[str, Any]]:
-    """The menu's items as nested dicts, with entry links resolved to their slugs."""
-    items = list(menu.items.select_related("entry__collection"))
+    """The menu's items as nested dicts (see ``items_tree``)."""
+    return items_tree(menu.items.all())
+
+
+def public_menu(slug: str) -> list[dict[str, Any]]:
+    """A menu's tree for the public site in one query; empty when there is none."""
+    return items_tree(MenuItem.objects.filter(menu__slug=slug))
+
+
+def items_tree(items: QuerySet[MenuItem]) -> list[dict[str, Any]]:
+    """Nest items under their parents. An item linking to an entry gets the
+    entry's public URL while it is live and not private, and no URL otherwise."""
+    rows = list(
+        items.select_related("entry__collection", "entry__live_revision").order_by(
+            "sort_order", "id"
+        )
+    )
     children: dict[int | None, list[MenuItem]] = {}
-    for item in items:
+    for item in rows:
         children.setdefault(item.parent_id, []).append(item)
 
     def build(parent_id: int | None) -> list[dict[str, Any]]:
         return [
             {
                 "label": item.label,
-                "url": item.url,
+                "url": item.url or _entry_link(item.entry),
                 "entry": item.entry_id,
                 "target": item.target,
                 "children": build(item.pk),
@@ -52,6 +69,14 @@ def menu_tree(menu: Menu) -> list[dict[str, Any]]:
         ]
 
     return build(None)
+
+
+def _entry_link(entry: Entry | None) -> str:
+    if entry is None or entry.live_revision is None:
+        return ""
+    if entry.visibility == Visibility.PRIVATE or not is_live(entry):
+        return ""
+    return entry.collection.url_pattern.replace("{slug}", entry.live_revision.slug)
 
 
 def _check_items(

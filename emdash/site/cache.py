@@ -1,0 +1,106 @@
+"""Full-page cache and HTTP caching headers for anonymous readers.
+
+A page is stored under the content epoch, so one write invalidates every cached
+page in every process, and for no longer than the time until the next scheduled
+publication, so a page never outlives the moment its content changes on its own.
+The same bound goes to browsers and CDNs in ``Cache-Control``.
+"""
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.utils.http import parse_etags
+
+from emdash.core.epoch import EpochState, seconds_until_due
+
+CACHE_STATUS_HEADER = "X-EmDash-Cache"
+PRIVATE = "private, no-cache"
+
+
+@dataclass(frozen=True)
+class CachedPage:
+    content: bytes
+    content_type: str
+    expires_at: float  # wall-clock seconds; bounds max-age on a hit
+
+
+def bypasses_cache(request: HttpRequest) -> bool:
+    """Only anonymous reads share a cache: a signed-in session or a bearer token may
+    one day see more than the public does."""
+    return (
+        request.method not in {"GET", "HEAD"}
+        or settings.SESSION_COOKIE_NAME in request.COOKIES
+        or "HTTP_AUTHORIZATION" in request.META
+    )
+
+
+def _digest(request: HttpRequest) -> str:
+    return hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+
+
+def _public(response: HttpResponse, lifetime: int) -> HttpResponse:
+    response["Cache-Control"] = f"public, max-age={lifetime}, s-maxage={lifetime}"
+    return response
+
+
+def _matches(request: HttpRequest, etag: str) -> bool:
+    header = request.META.get("HTTP_IF_NONE_MATCH", "")
+    return any(tag.removeprefix("W/") == etag for tag in parse_etags(header))
+
+
+def serve(
+    request: HttpRequest, state: EpochState, build: Callable[[], HttpResponse]
+) -> HttpResponse:
+    """Answer from the page cache, or ``build`` the response and cache it.
+
+    A response that sets its own ``Cache-Control`` (a password page), a cookie or
+    a CSRF token is passed through untouched and never stored; only 200s are stored.
+    """
+    if bypasses_cache(request):
+        response = build()
+        if not response.has_header("Cache-Control"):
+            response["Cache-Control"] = PRIVATE
+        return response
+
+    lifetime = seconds_until_due(state, cap=settings.PAGE_CACHE_SECONDS)
+    digest = _digest(request)
+    etag = f'"{state.key}-{digest}"'
+    key = f"emdash:page:{state.key}:{digest}"
+    # Past the due time the page may change at any moment: no validator, no cache.
+    if lifetime:
+        if _matches(request, etag):
+            response = HttpResponseNotModified()
+            response["ETag"] = etag
+            return _public(response, lifetime)
+        page: CachedPage | None = cache.get(key)
+        if page is not None:
+            remaining = min(lifetime, int(page.expires_at - time.time()))
+            if remaining > 0:
+                response = HttpResponse(page.content, content_type=page.content_type)
+                response["ETag"] = etag
+                response[CACHE_STATUS_HEADER] = "hit"
+                return _public(response, remaining)
+
+    response = build()
+    if (
+        response.has_header("Cache-Control")
+        or response.cookies
+        or request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+    ):
+        return response
+    _public(response, lifetime)
+    if lifetime and response.status_code == 200:
+        response["ETag"] = etag
+        response[CACHE_STATUS_HEADER] = "miss"
+        page = CachedPage(
+            content=response.content,
+            content_type=response["Content-Type"],
+            expires_at=time.time() + lifetime,
+        )
+        cache.set(key, page, lifetime)
+    return response

@@ -1,0 +1,160 @@
+"""Public pages: the home page and entries at their collections' URL patterns.
+
+Every view reads the content epoch once and goes through the page cache; what a
+view renders is plain data from the content queries.
+"""
+
+from typing import Any
+
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    HttpResponsePermanentRedirect,
+)
+
+from emdash.content.models import Visibility
+from emdash.content.queries import (
+    PublicEntry,
+    check_entry_password,
+    public_latest,
+    public_state,
+)
+from emdash.content.services.taxonomies import terms_for_entries
+from emdash.core import epoch
+from emdash.site import cache
+from emdash.site.rendering import render_page
+from emdash.site.routing import resolve_entry
+from emdash.site.snapshot import SiteSnapshot, site_snapshot
+
+NO_STORE = "private, no-store"
+
+
+def _page_context(
+    request: HttpRequest, snapshot: SiteSnapshot, **values: Any
+) -> dict[str, Any]:
+    return {
+        "site": snapshot.settings,
+        "menu": snapshot.menu,
+        "current_path": request.path,
+        **values,
+    }
+
+
+def _not_found(request: HttpRequest, snapshot: SiteSnapshot) -> HttpResponse:
+    return render_page(
+        request, "404.html", _page_context(request, snapshot), status=404
+    )
+
+
+def _page_number(raw: str | None) -> int | None:
+    if raw is None:
+        return 1
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 6:
+        return None
+    number = int(raw)
+    return number if number >= 1 else None
+
+
+def _home_page_url(number: int) -> str:
+    return "/" if number == 1 else f"/?page={number}"
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    state = public_state()
+    return cache.serve(request, state, lambda: _home(request, state))
+
+
+def _home(request: HttpRequest, state: epoch.EpochState) -> HttpResponse:
+    snapshot = site_snapshot(state)
+    number = _page_number(request.GET.get("page"))
+    if number is None:
+        return _not_found(request, snapshot)
+    per_page = snapshot.settings["posts_per_page"]
+    # One extra row says whether an older page exists.
+    entries = public_latest(
+        snapshot.settings["home_collection"],
+        limit=per_page + 1,
+        offset=(number - 1) * per_page,
+    )
+    if number > 1 and not entries:
+        return _not_found(request, snapshot)
+    context = _page_context(
+        request,
+        snapshot,
+        entries=entries[:per_page],
+        page=number,
+        newer_url=_home_page_url(number - 1) if number > 1 else None,
+        older_url=_home_page_url(number + 1) if len(entries) > per_page else None,
+    )
+    return render_page(request, "home.html", context)
+
+
+def entry_page(request: HttpRequest) -> HttpResponse:
+    """Any other path: an entry at one of the collections' URL patterns, or 404."""
+    state = public_state()
+    return cache.serve(request, state, lambda: _entry_page(request, state))
+
+
+def _entry_page(request: HttpRequest, state: epoch.EpochState) -> HttpResponse:
+    snapshot = site_snapshot(state)
+    path = request.path_info
+    entry = resolve_entry(path, snapshot.routes)
+    if entry is None:
+        if not path.endswith("/") and resolve_entry(f"{path}/", snapshot.routes):
+            query = request.META.get("QUERY_STRING", "")
+            return HttpResponsePermanentRedirect(
+                f"{request.path}/" + (f"?{query}" if query else "")
+            )
+        return _not_found(request, snapshot)
+    if entry.visibility == Visibility.PASSWORD:
+        return _password_entry(request, snapshot, entry)
+    if request.method not in {"GET", "HEAD"}:
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    return _render_entry(request, snapshot, entry)
+
+
+def _render_entry(
+    request: HttpRequest,
+    snapshot: SiteSnapshot,
+    entry: PublicEntry,
+    *,
+    locked: bool = False,
+    wrong_password: bool = False,
+    status: int = 200,
+) -> HttpResponse:
+    terms = {} if locked else terms_for_entries([entry.id]).get(entry.id, {})
+    context = _page_context(
+        request,
+        snapshot,
+        entry=entry,
+        terms=terms,
+        locked=locked,
+        wrong_password=wrong_password,
+        canonical=entry.seo.get("canonical") or entry.url,
+    )
+    templates = [f"entry-{entry.collection}.html", "entry.html"]
+    return render_page(request, templates, context, status=status)
+
+
+def _password_entry(
+    request: HttpRequest, snapshot: SiteSnapshot, entry: PublicEntry
+) -> HttpResponse:
+    """The body only for a POST with the right password; nothing here is cached."""
+    if request.method == "POST":
+        given = request.POST.get("password", "")
+        unlocked = check_entry_password(entry.id, given)
+        response = _render_entry(
+            request,
+            snapshot,
+            entry,
+            locked=not unlocked,
+            wrong_password=not unlocked,
+            status=200 if unlocked else 403,
+        )
+    elif request.method in {"GET", "HEAD"}:
+        response = _render_entry(request, snapshot, entry, locked=True)
+    else:
+        response = HttpResponseNotAllowed(["GET", "HEAD", "POST"])
+    response["Cache-Control"] = NO_STORE
+    return response
