@@ -1,0 +1,1 @@
+"""Content importers, installed as the package ``emdash_importers``."""
