@@ -6,7 +6,7 @@ JOBS ?= 2
 PG_URL ?= postgres://postgres@127.0.0.1:5432/emdash_$(shell date +%s)_$$$$
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-sqlite test-postgres lint format bench openapi clean
+.PHONY: help install constraints run test test-sqlite test-postgres lint format bench openapi clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -22,6 +22,15 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	@touch $@
 
 install: $(VENV)/.installed ## Create .venv and install EmDash with its pinned dependencies
+
+# Pins go through a throwaway venv so that nothing installed by hand in .venv is pinned.
+# Existing pins are kept; delete a line (or pass UPGRADE=1 for all) to take a newer one.
+constraints: ## Re-pin constraints.txt after changing dependencies in pyproject.toml
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	$(PYTHON) -m venv "$$tmp" && \
+	"$$tmp/bin/python" -m pip install --quiet $(if $(UPGRADE),,-c constraints.txt) -e ".[dev]" && \
+	"$$tmp/bin/python" -m pip freeze --exclude-editable > "$$tmp/constraints.txt" && \
+	mv "$$tmp/constraints.txt" constraints.txt && echo "constraints.txt re-pinned"
 
 run: install ## Migrate, seed demo content and serve on http://127.0.0.1:8000
 	$(VENV)/bin/emdash serve

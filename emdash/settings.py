@@ -6,6 +6,7 @@ setting reads ``django.conf.settings`` when it runs.
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -30,19 +31,25 @@ def env_list(name: str) -> list[str]:
 
 
 def load_or_create_secret(path: Path) -> str:
-    """Read the secret key from the data dir, creating it (mode 0600) on first use."""
+    """Read the secret key from the data dir, creating it (mode 0600) on first use.
+
+    The key is written to a temporary file and then hard-linked into place, so a
+    process starting at the same moment sees either no file or a complete one.
+    """
     if path.exists():
         return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(50)
-    # O_EXCL: if another process created it first, use theirs.
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".secret-")
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key)
-    return key
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(50))
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process won the race: use its key
+    finally:
+        Path(temporary).unlink()
+    return path.read_text().strip()
 
 
 DATA_DIR = Path(os.environ.get("EMDASH_DATA_DIR", "var")).resolve()
@@ -54,11 +61,9 @@ SECRET_KEY = os.environ.get("EMDASH_SECRET_KEY") or load_or_create_secret(
 SITE_URL = os.environ.get("EMDASH_SITE_URL", "http://localhost:8000").rstrip("/")
 _site = urlsplit(SITE_URL)
 SITE_HOST = _site.hostname or "localhost"
-ALLOWED_HOSTS = env_list("EMDASH_ALLOWED_HOSTS") or [
-    SITE_HOST,
-    "localhost",
-    "127.0.0.1",
-]
+ALLOWED_HOSTS = env_list("EMDASH_ALLOWED_HOSTS") or list(
+    dict.fromkeys([SITE_HOST, "localhost", "127.0.0.1"])
+)
 CSRF_TRUSTED_ORIGINS = [SITE_URL]
 DEMO_CONTENT = env_bool("EMDASH_DEMO", True)
 
