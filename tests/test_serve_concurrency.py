@@ -8,11 +8,10 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import psycopg
-import pytest
 from psycopg import sql
 
 from tests.services import require_service
-from tests.test_packaging import cli_exists, outside_env, serving
+from tests.test_packaging import outside_env, serving
 
 SERVER = "postgresql://postgres@127.0.0.1:5432"
 # The editable install's script: this test is about start-up, not packaging.
@@ -75,9 +74,6 @@ def start_servers(url: str, count: int, tmp_path: Path) -> dict[str, int]:
 
 def test_two_processes_come_up_and_seed_the_demo_once(tmp_path: Path) -> None:
     require_service("postgres")
-    # The CLI is being written alongside this test; this guard goes once it lands.
-    if not cli_exists():
-        pytest.skip("emdash.cli does not exist yet")
 
     with fresh_database() as reference_url:
         reference = start_servers(reference_url, 1, tmp_path)

@@ -1,10 +1,14 @@
 """Pydantic types for accounts shared by every door."""
 
+from __future__ import annotations
+
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
-from emdash.accounts.models import ApiToken
+if TYPE_CHECKING:
+    from emdash.accounts.models import ApiToken
 
 
 class TokenOut(BaseModel):

@@ -27,22 +27,25 @@ from markdown_it.utils import EnvType, OptionsDict
 from mdit_py_plugins.colon_fence import colon_fence_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
-from emdash.core.errors import PayloadTooLarge
+from emdash.core.errors import PayloadTooLarge, ValidationFailed
 
 # Parsing is linear but slow on adversarial input (about 35 µs per character for
-# "[^" repeated), so the cap bounds the worst case to well under a minute.
+# "[^" repeated), so the cap bounds the worst case to under a minute.
 MAX_MARKDOWN_LENGTH: Final = 1_000_000
 # Callouts nest by parsing their body again; deeper ones render as their source.
 MAX_DIRECTIVE_DEPTH: Final = 8
+# HTML parsers (nh3's html5ever too) take time quadratic in element depth, which only
+# raw HTML can drive up: Markdown itself stays under ~200 levels (20 per parse).
+MAX_HTML_DEPTH: Final = 512
 CALLOUT_KINDS: Final = ("note", "tip", "warning", "danger")
 ALIGNMENTS: Final = ("left", "center", "right")
 MAX_GALLERY_COLUMNS: Final = 6
 MAX_IMAGE_WIDTH: Final = 10_000
 
-_MEDIA_ID = r"[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}"  # a ULID, Crockford base32
+_MEDIA_ID = r"[0-7][0-9A-HJKMNP-TV-Z]{25}"  # a canonical (upper-case) ULID
 _MEDIA_REFERENCE = re.compile(rf"media:({_MEDIA_ID})")
 _GALLERY_LINE = re.compile(rf"media:({_MEDIA_ID})(?:\s+(.*))?")
-_DIRECTIVE_INFO = re.compile(r"\{([a-z][a-z0-9_-]*)\}\s*(.*)", re.DOTALL)
+_DIRECTIVE_INFO = re.compile(r"\{([a-z][a-z0-9_-]*)\}\s*(.*)")
 _DIRECTIVE_OPTION = re.compile(r":([A-Za-z][\w-]*):(?:[ \t]+(.*))?")
 _TASK_MARKER = re.compile(r"\[([ xX])\][ \t\n\v\f\r]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -56,12 +59,24 @@ _VIMEO_HOSTS = frozenset({"vimeo.com", "www.vimeo.com", "player.vimeo.com"})
 _CODE_LANGUAGE_CLASS = re.compile(r"language-[A-Za-z0-9_+#.-]{1,40}")
 _FOOTNOTE_ID = re.compile(r"fn(?:ref)?\d{1,6}(?::\d{1,6})?")
 _DIMENSION = re.compile(r"[0-9]{1,5}")
+_WHITESPACE = re.compile(r"\s")
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)")
+# Void elements never hold children; these others are closed implicitly by a sibling.
+_NON_NESTING_TAGS = frozenset(
+    {
+        *("area", "base", "br", "col", "embed", "hr", "img", "input", "keygen"),
+        *("link", "meta", "param", "source", "track", "wbr"),
+        *("p", "li", "dt", "dd", "tr", "td", "th", "thead", "tbody", "tfoot"),
+        *("caption", "colgroup", "option", "optgroup", "rb", "rp", "rt", "rtc"),
+    }
+)
 
 _ENV_MEDIA = "emdash_media"
 _ENV_MEDIA_IDS = "emdash_media_ids"
 _ENV_EMBEDS = "emdash_embeds"
 _ENV_EMBED_NONCE = "emdash_embed_nonce"
 
+_VIDEO_TITLES = {"youtube": "YouTube video", "vimeo": "Vimeo video"}
 _EMBED_ALLOW = (
     "accelerometer; clipboard-write; encrypted-media; gyroscope; picture-in-picture; "
     "fullscreen"
@@ -72,6 +87,12 @@ class MarkdownTooLarge(PayloadTooLarge, ValueError):
     """The Markdown text is longer than ``MAX_MARKDOWN_LENGTH`` characters."""
 
     code = "MARKDOWN_TOO_LARGE"
+
+
+class MarkdownTooComplex(ValidationFailed, ValueError):
+    """Raw HTML in the Markdown nests elements deeper than ``MAX_HTML_DEPTH``."""
+
+    code = "MARKDOWN_TOO_COMPLEX"
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,8 +118,8 @@ class MediaInfo:
 def render_markdown(text: str, *, media: Mapping[str, MediaInfo] | None = None) -> str:
     """Render Markdown to sanitised HTML.
 
-    ``media`` maps media ids (upper case, as ``media_ids`` returns them) to what the
-    page needs to show them; a referenced id that is missing renders nothing. Raises
+    ``media`` maps media ids (as ``media_ids`` returns them) to what the page needs
+    to show them; a referenced id that is missing renders nothing. Raises
     ``MarkdownTooLarge`` beyond ``MAX_MARKDOWN_LENGTH`` characters and ``TypeError``
     when ``text`` is not a string.
     """
@@ -111,9 +132,9 @@ def render_markdown(text: str, *, media: Mapping[str, MediaInfo] | None = None) 
 def media_ids(text: str) -> list[str]:
     """Return the ids of the media the directives in ``text`` reference.
 
-    In document order, without duplicates, upper-cased, so a caller can load them in
-    one query and pass them to ``render_markdown``. Ids inside code blocks or in
-    ordinary Markdown images are not directives and are not returned.
+    In document order and without duplicates, so a caller can load them in one query
+    and pass them to ``render_markdown``. Ids inside code blocks or in ordinary
+    Markdown images are not directives and are not returned.
     """
     source = _checked_source(text)
     env = _new_env(None)
@@ -134,7 +155,11 @@ def plain_text(text: str) -> str:
 
 
 def sanitize_html(markup: str) -> str:
-    """Clean an HTML fragment with the allowlist that rendered Markdown goes through."""
+    """Clean an HTML fragment with the allowlist that rendered Markdown goes through.
+
+    Raises ``MarkdownTooComplex`` when elements nest deeper than ``MAX_HTML_DEPTH``.
+    """
+    _check_html_depth(markup)
     return _sanitiser().clean(markup)
 
 
@@ -156,6 +181,30 @@ def _checked_source(text: str) -> str:
         # Lone surrogates cannot cross into nh3 (Rust strings are valid UTF-8).
         return _SURROGATE.sub("\ufffd", text)
     return text
+
+
+def _check_html_depth(markup: str) -> None:
+    """Refuse markup whose elements may nest deeper than ``MAX_HTML_DEPTH``.
+
+    An over-estimate of what an HTML parser builds: an end tag only closes the element
+    opened last, so misnested or stray end tags (which make real parsers restructure
+    the tree) never lower the count.
+    """
+    open_tags: list[str] = []
+    for tag in _TAG.finditer(markup):
+        name = tag.group(2).lower()
+        if name in _NON_NESTING_TAGS:
+            continue
+        if not tag.group(1):
+            open_tags.append(name)
+            if len(open_tags) > MAX_HTML_DEPTH:
+                raise MarkdownTooComplex(
+                    f"HTML elements nest more than {MAX_HTML_DEPTH} deep (the limit "
+                    f"is reached at a <{name}> tag); unclosed or misnested tags count.",
+                    details={"limit": MAX_HTML_DEPTH},
+                )
+        elif open_tags and open_tags[-1] == name:
+            open_tags.pop()
 
 
 def _new_env(media: Mapping[str, MediaInfo] | None) -> dict[str, Any]:
@@ -289,12 +338,12 @@ def _record_media_id(env: EnvType, media_id: str) -> None:
 
 
 def _lookup_media(env: EnvType, media_id: str) -> tuple[bool, MediaInfo | None]:
-    """Return (show, info): not shown when resolving and the id is missing."""
+    """Return (show, info); when resolving, only images with a URL are shown."""
     media: Mapping[str, MediaInfo] | None = env[_ENV_MEDIA]
     if media is None:
         return True, None
     info = media.get(media_id)
-    return (info is not None and info.is_image), info
+    return (info is not None and bool(info.url) and info.is_image), info
 
 
 def _positive_int(value: str | None, maximum: int) -> int | None:
@@ -305,7 +354,14 @@ def _positive_int(value: str | None, maximum: int) -> int | None:
 
 
 def _is_web_url(value: str) -> bool:
-    parts = urlsplit(value)
+    """An absolute http(s) URL that parses, host and port included."""
+    if _WHITESPACE.search(value):
+        return False
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018  # raises ValueError when out of range
+    except ValueError:  # e.g. "https://[bad" (an unclosed IPv6 literal)
+        return False
     return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
@@ -323,7 +379,7 @@ def _image_tokens(
     argument, options, fence = directive.argument, directive.options, directive.fence
     info: MediaInfo | None = None
     if reference := _MEDIA_REFERENCE.fullmatch(argument):
-        media_id = reference.group(1).upper()
+        media_id = reference.group(1)
         _record_media_id(state.env, media_id)
         show, info = _lookup_media(state.env, media_id)
         if not show:
@@ -367,7 +423,7 @@ def _gallery_tokens(
         entry = _GALLERY_LINE.fullmatch(line.strip())
         if entry is None:
             continue
-        media_id = entry.group(1).upper()
+        media_id = entry.group(1)
         _record_media_id(state.env, media_id)
         show, info = _lookup_media(state.env, media_id)
         if not show:
@@ -531,7 +587,7 @@ def _render_task_checkbox(
     renderer: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
 ) -> str:
     checked = " checked" if tokens[idx].meta["checked"] else ""
-    return f'<input class="task-list-item-checkbox" type="checkbox" disabled{checked}>'
+    return f'<input class="task-list-item-checkbox" type="checkbox"{checked} disabled>'
 
 
 def _render_image(
@@ -558,7 +614,7 @@ def _render_video(
     """
     meta = tokens[idx].meta
     provider = meta["provider"]
-    title = meta["title"] or f"{provider.capitalize()} video"
+    title = meta["title"] or _VIDEO_TITLES[provider]
     embeds: list[str] = env[_ENV_EMBEDS]
     embeds.append(
         f'<iframe src="{escapeHtml(meta["player"])}" title="{escapeHtml(title)}" '
@@ -650,11 +706,13 @@ _ALLOWED_ATTRIBUTES: Final = {
 }
 _ALLOWED_ATTRIBUTE_VALUES: Final = {
     "img": {"loading": {"lazy", "eager"}},
+    "input": {"type": {"checkbox"}},
     "td": {"align": set(ALIGNMENTS)},
     "th": {"align": set(ALIGNMENTS)},
 }
-# Every <input> is a read-only checkbox: only task lists produce them.
-_FORCED_ATTRIBUTE_VALUES: Final = {"input": {"type": "checkbox", "disabled": ""}}
+# Task lists are the only source of <input>, and they are read-only. A single forced
+# attribute: nh3 writes several in hash order, which would make output vary by process.
+_FORCED_ATTRIBUTE_VALUES: Final = {"input": {"disabled": ""}}
 _ALLOWED_CLASSES: Final = {
     "a": {"footnote-backref"},
     "aside": {"callout", *(f"callout-{kind}" for kind in CALLOUT_KINDS)},
@@ -713,6 +771,7 @@ def _text_extractor() -> nh3.Cleaner:
 
 
 def _html_text(markup: str) -> str:
+    _check_html_depth(markup)
     return html.unescape(_text_extractor().clean(markup))
 
 

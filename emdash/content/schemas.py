@@ -4,15 +4,18 @@ The REST API returns these, the CLI's local transport builds the same ones, so a
 command prints the same thing whether it runs in-process or over HTTP.
 """
 
+# Models and services are imported only where used, so a remote CLI command can
+# use these types without loading Django.
+from __future__ import annotations
+
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from emdash.content.models import Collection, Entry, Menu, Revision, Taxonomy, Term
-from emdash.content.queries import Page
-from emdash.content.services import menus as menu_services
-from emdash.content.services import taxonomies as taxonomy_services
+if TYPE_CHECKING:
+    from emdash.content.models import Collection, Entry, Menu, Revision, Taxonomy, Term
+    from emdash.content.queries import Page
 
 
 class AuthorOut(BaseModel):
@@ -114,7 +117,7 @@ class MenuItemOut(BaseModel):
     url: str
     entry: str | None
     target: str
-    children: list["MenuItemOut"]
+    children: list[MenuItemOut]
 
 
 class MenuOut(BaseModel):
@@ -130,6 +133,8 @@ def entry_out(
     live: bool = False,
 ) -> EntryOut:
     """Serialise an entry: its working copy, or (``live``) what the public sees."""
+    from emdash.content.services import taxonomies as taxonomy_services
+
     if terms is None:
         terms = taxonomy_services.entry_terms(entry)
     source: Entry | Revision = entry
@@ -161,6 +166,8 @@ def entry_out(
 
 
 def entry_page_out(page: Page) -> EntryPageOut:
+    from emdash.content.services import taxonomies as taxonomy_services
+
     terms = taxonomy_services.terms_for_entries([e.pk for e in page.items])
     return EntryPageOut(
         items=[entry_out(e, terms.get(e.pk, {}), live=page.live) for e in page.items],
@@ -231,6 +238,8 @@ def term_out(term: Term) -> TermOut:
 
 
 def menu_out(menu: Menu) -> MenuOut:
+    from emdash.content.services import menus as menu_services
+
     return MenuOut(
         slug=menu.slug,
         label=menu.label,

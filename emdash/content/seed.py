@@ -155,9 +155,8 @@ def apply_seed(data: dict[str, Any], *, actor: Actor = SYSTEM) -> SeedReport:
     value (one the site has changed is kept). A term's parent is a slug in the
     same taxonomy, listed before or after it; a menu item's entry is found by
     slug once the entries exist. Entries default to draft. ``published_at`` or
-    ``published_days_ago`` order the entries' creation (oldest first): the
-    entries service stamps publication with the time of the write, so the order
-    of the dates is kept but not the dates themselves.
+    ``published_days_ago`` set a published entry's publication date, and
+    entries are created oldest first.
     """
     seed = parse_seed(data)
     report = SeedReport()
@@ -256,6 +255,10 @@ def _apply_entries(actor: Actor, wanted: list[SeedEntry], report: SeedReport) ->
             include={"slug", "status", "data", "terms", "seo", "scheduled_at"},
             exclude_none=True,
         )
+        if values.get("status") == "published" and (
+            entry.published_at is not None or entry.published_days_ago is not None
+        ):
+            values["published_at"] = _published_when(entry, now)
         entries.create_entry(actor, entry.collection, values)
         report.created["entries"].append(name)
 

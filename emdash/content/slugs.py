@@ -45,8 +45,12 @@ def slugify(text: str) -> str:
     return slug
 
 
-def clean_slug(value: object, *, field: str = "slug") -> str:
-    """Validate a slug given by a user; returns its normalised form."""
+def clean_slug(
+    value: object, *, field: str = "slug", reserved: frozenset[str] = RESERVED_SLUGS
+) -> str:
+    """Validate a slug given by a user; returns its normalised form. ``reserved``
+    defaults to the words that would shadow site routes (entry slugs); term and
+    menu slugs live under their own prefixes and pass ``frozenset()``."""
     if not isinstance(value, str):
         raise ValidationFailed("Invalid slug.", fields={field: "must be a string"})
     slug = normalise(value.strip())
@@ -57,7 +61,7 @@ def clean_slug(value: object, *, field: str = "slug") -> str:
         problem = f"must be at most {MAX_SLUG_LENGTH} characters"
     elif not _VALID.match(slug):
         problem = "may contain only letters, digits and single hyphens between them"
-    elif slug in RESERVED_SLUGS:
+    elif slug in reserved:
         problem = f"'{slug}' is reserved"
     if problem:
         raise ValidationFailed(f"Invalid slug: {problem}.", fields={field: problem})

@@ -38,6 +38,7 @@ from emdash.core.errors import (
     ValidationFailed,
     VersionConflict,
 )
+from emdash.core.ids import is_ulid
 from emdash.media.models import Media
 
 LIVE_STATUSES = (Status.PUBLISHED, Status.SCHEDULED)
@@ -94,10 +95,17 @@ def is_live(entry: Entry) -> bool:
     )
 
 
-def _load(collection_slug: str, entry_id: str, *, for_update: bool = False) -> Entry:
+def _load(collection_slug: str, entry_id: str) -> Entry:
+    """An entry by id, or by its (working) slug: ids are upper-case ULIDs and
+    slugs lower-case, so the two never collide. A slug used in several locales
+    picks the oldest entry."""
     queryset = Entry.objects.select_related("collection", "author", "live_revision")
+    lookup = {"pk": entry_id} if is_ulid(entry_id) else {"slug": entry_id}
+    entry = queryset.filter(collection__slug=collection_slug, **lookup).order_by(
+        "created_at"
+    )
     try:
-        return queryset.get(pk=entry_id, collection__slug=collection_slug)
+        return entry[:1].get()
     except Entry.DoesNotExist:
         load_collection(collection_slug)  # a missing collection says so
         raise NotFound(

@@ -128,7 +128,7 @@ def save_menu(
 ) -> Menu:
     """Create or replace a menu with the given tree of items."""
     actor.require("menus:manage")
-    slug = slugs.clean_slug(slug)
+    slug = slugs.clean_slug(slug, reserved=frozenset())
     errors: dict[str, str] = {}
     count = [0]
     _check_items(items if items is not None else [], "items", 1, errors, count)

@@ -172,7 +172,9 @@ def create_term(actor: Actor, taxonomy_slug: str, values: dict[str, Any]) -> Ter
     if not isinstance(name, str) or not name.strip():
         raise ValidationFailed("A term needs a name.", fields={"name": "is required"})
     slug = (
-        slugs.clean_slug(values["slug"]) if values.get("slug") else slugs.slugify(name)
+        slugs.clean_slug(values["slug"], reserved=frozenset())
+        if values.get("slug")
+        else slugs.slugify(name)
     )
     if not slug:
         raise ValidationFailed(
@@ -219,7 +221,7 @@ def update_term(
         if "name" in values:
             term.name = str(values["name"]).strip()
         if "slug" in values:
-            term.slug = slugs.clean_slug(values["slug"])
+            term.slug = slugs.clean_slug(values["slug"], reserved=frozenset())
         if "description" in values:
             term.description = str(values["description"])
         if "parent" in values:

@@ -1,0 +1,3 @@
+from emdash.cli import main
+
+main()

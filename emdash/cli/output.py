@@ -1,0 +1,353 @@
+"""Human output: rich tables and key/value blocks for each kind of answer.
+
+``--json`` skips all of this and prints the model's JSON (see ``runtime``)."""
+
+from __future__ import annotations
+
+import html
+import json
+import sys
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from rich import box
+from rich.console import Console, Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+if TYPE_CHECKING:
+    from emdash.accounts.schemas import TokenCreatedOut, TokenListOut, TokenOut
+    from emdash.content.schemas import (
+        CollectionListOut,
+        CollectionOut,
+        EntryOut,
+        EntryPageOut,
+        FieldChangeReportOut,
+        FieldOut,
+        MenuItemOut,
+        MenuListOut,
+        MenuOut,
+        RevisionListOut,
+        SearchResultsOut,
+        TaxonomyListOut,
+        TaxonomyOut,
+        TermListOut,
+        TermOut,
+    )
+
+# Lines as wide as this when the output is not a terminal (a pipe, a file, an
+# agent's shell), so that tables are not folded at rich's default of 80.
+PIPE_WIDTH = 160
+
+
+def console() -> Console:
+    # Made per call: the test runner swaps sys.stdout between invocations.
+    width = None if sys.stdout.isatty() else PIPE_WIDTH
+    return Console(highlight=False, soft_wrap=False, width=width)
+
+
+def emit(renderable: RenderableType) -> None:
+    """Print to stdout without the padding rich leaves at the end of lines."""
+    if isinstance(renderable, str):
+        # Plain text, not rich markup: "[...]" in a name must print as it is.
+        renderable = Text(renderable)
+    terminal = console()
+    with terminal.capture() as captured:
+        terminal.print(renderable)
+    lines = [line.rstrip() for line in captured.get().splitlines()]
+    sys.stdout.write("\n".join(lines) + "\n")
+
+
+def when(value: datetime | None, *, zone: bool = True) -> str:
+    """A time in UTC to the minute; ``zone=False`` where a heading says UTC."""
+    if value is None:
+        return "-"
+    return value.strftime("%Y-%m-%d %H:%M" + (" UTC" if zone else ""))
+
+
+def pretty_json(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+# Columns whose text may wrap; the others (ids, slugs, dates) stay on one line.
+WRAPPING_COLUMNS = frozenset({"TITLE", "SNIPPET", "FIELDS", "LABEL", "SCOPES", "NAME"})
+
+
+def table(*columns: str) -> Table:
+    grid = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    for column in columns:
+        if column in WRAPPING_COLUMNS:
+            grid.add_column(column, overflow="fold", ratio=1)
+        else:
+            grid.add_column(column, no_wrap=True)
+    return grid
+
+
+def fields(rows: list[tuple[str, Any]]) -> Table:
+    """A two-column block of ``label  value`` lines."""
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column(overflow="fold")
+    for label, value in rows:
+        grid.add_row(label, value if isinstance(value, Text) else Text(str(value)))
+    return grid
+
+
+def with_cursor(body: RenderableType, next_cursor: str | None) -> RenderableType:
+    if not next_cursor:
+        return body
+    return Group(body, Text(f"More: --cursor {next_cursor}"))
+
+
+def empty(what: str) -> Text:
+    return Text(f"No {what}.")
+
+
+# -- content ------------------------------------------------------------------------
+
+
+def terms_text(terms: dict[str, list[dict[str, str]]]) -> str:
+    return "; ".join(
+        f"{taxonomy}: {', '.join(t['slug'] for t in items)}"
+        for taxonomy, items in terms.items()
+    )
+
+
+def entry(model: EntryOut) -> RenderableType:
+    rows = [
+        ("id", model.id),
+        ("collection", model.collection),
+        ("slug", model.slug),
+        ("title", model.title),
+        (
+            "status",
+            model.status + (" (unpublished changes)" if model.has_draft else ""),
+        ),
+        ("visibility", model.visibility),
+        ("version", model.version),
+        ("terms", terms_text(model.terms) or "-"),
+        ("published", when(model.published_at)),
+        ("scheduled", when(model.scheduled_at)),
+        ("updated", when(model.updated_at)),
+    ]
+    if model.seo:
+        rows.append(("seo", pretty_json(model.seo)))
+    rows.append(("data", pretty_json(model.data)))
+    return fields(rows)
+
+
+def entry_page(model: EntryPageOut) -> RenderableType:
+    if not model.items:
+        return empty("entries")
+    grid = table("ID", "SLUG", "STATUS", "TITLE", "UPDATED (UTC)")
+    for item in model.items:
+        updated = when(item.updated_at, zone=False)
+        grid.add_row(item.id, item.slug, item.status, item.title, updated)
+    return with_cursor(grid, model.next_cursor)
+
+
+def revisions(model: RevisionListOut) -> RenderableType:
+    if not model.items:
+        return empty("revisions")
+    grid = table("#", "ID", "TITLE", "BY", "CREATED (UTC)", "")
+    for item in model.items:
+        marks = ", ".join(
+            name
+            for name, flag in (("live", item.live), ("current", item.current))
+            if flag
+        )
+        grid.add_row(
+            str(item.number),
+            item.id,
+            item.title,
+            item.actor,
+            when(item.created_at, zone=False),
+            marks,
+        )
+    return grid
+
+
+# -- schema -------------------------------------------------------------------------
+
+
+def field_flags(model: FieldOut) -> str:
+    names = ("required", "unique", "indexed", "searchable")
+    return ", ".join(name for name in names if getattr(model, name))
+
+
+def collection(model: CollectionOut) -> RenderableType:
+    header = fields(
+        [
+            ("slug", model.slug),
+            ("label", model.label),
+            ("url pattern", model.url_pattern or "-"),
+            ("supports", ", ".join(model.supports) or "-"),
+            ("title field", model.title_field),
+        ]
+    )
+    if not model.fields:
+        return Group(header, empty("fields"))
+    grid = table("FIELD", "TYPE", "LABEL", "FLAGS")
+    for item in model.fields:
+        grid.add_row(item.slug, item.type, item.label, field_flags(item))
+    return Group(header, Text(""), grid)
+
+
+def collections(model: CollectionListOut) -> RenderableType:
+    if not model.items:
+        return empty("collections")
+    grid = table("SLUG", "LABEL", "FIELDS", "URL PATTERN")
+    for item in model.items:
+        grid.add_row(
+            item.slug,
+            item.label,
+            ", ".join(f.slug for f in item.fields),
+            item.url_pattern,
+        )
+    return grid
+
+
+def field(model: FieldOut) -> RenderableType:
+    return fields(
+        [
+            ("field", model.slug),
+            ("type", model.type),
+            ("label", model.label),
+            ("flags", field_flags(model) or "-"),
+        ]
+    )
+
+
+def field_change(model: FieldChangeReportOut) -> RenderableType:
+    verb = "Changed" if model.applied else "Would change"
+    lines = [f"{verb} field {model.field}."]
+    if model.converted:
+        lines.append(f"Converted {model.converted} stored value(s).")
+    if model.cleared:
+        lines.append(f"Cleared the value of: {', '.join(model.cleared)}.")
+    if model.removed:
+        lines.append(f"Removed the value from {model.removed} entr(y/ies).")
+    return Text("\n".join(lines))
+
+
+# -- taxonomies, menus, search ------------------------------------------------------
+
+
+def taxonomies(model: TaxonomyListOut) -> RenderableType:
+    if not model.items:
+        return empty("taxonomies")
+    grid = table("SLUG", "LABEL", "KIND", "COLLECTIONS")
+    for item in model.items:
+        kind = "hierarchical" if item.hierarchical else "flat"
+        grid.add_row(item.slug, item.label, kind, ", ".join(item.collections))
+    return grid
+
+
+def taxonomy(model: TaxonomyOut) -> RenderableType:
+    return fields(
+        [
+            ("slug", model.slug),
+            ("label", model.label),
+            ("kind", "hierarchical" if model.hierarchical else "flat"),
+            ("collections", ", ".join(model.collections) or "-"),
+        ]
+    )
+
+
+def terms(model: TermListOut) -> RenderableType:
+    if not model.items:
+        return empty("terms")
+    grid = table("SLUG", "NAME", "PARENT")
+    for item in model.items:
+        grid.add_row(item.slug, item.name, item.parent or "")
+    return grid
+
+
+def term(model: TermOut) -> RenderableType:
+    return fields(
+        [("slug", model.slug), ("name", model.name), ("parent", model.parent or "-")]
+    )
+
+
+def menu_lines(items: list[MenuItemOut], depth: int = 0) -> list[str]:
+    lines = []
+    for item in items:
+        target = item.url
+        if item.entry:
+            # An entry link has a URL only while the entry is live.
+            target = f"{item.url or '(not live)'} (entry {item.entry})"
+        lines.append(f"{'  ' * depth}- {item.label} -> {target}")
+        lines += menu_lines(item.children, depth + 1)
+    return lines
+
+
+def menu(model: MenuOut) -> RenderableType:
+    body = "\n".join(menu_lines(model.items)) or "(no items)"
+    return Text(f"{model.label} ({model.slug})\n{body}")
+
+
+def menus(model: MenuListOut) -> RenderableType:
+    if not model.items:
+        return empty("menus")
+    grid = table("SLUG", "LABEL", "ITEMS")
+    for item in model.items:
+        grid.add_row(item.slug, item.label, str(len(item.items)))
+    return grid
+
+
+def search_results(model: SearchResultsOut) -> RenderableType:
+    if not model.items:
+        return empty("matches")
+    grid = table("COLLECTION", "SLUG", "TITLE", "SNIPPET")
+    for hit in model.items:
+        # Snippets are HTML with <mark>; show the words plainly.
+        snippet = hit.snippet.replace("<mark>", "").replace("</mark>", "")
+        grid.add_row(hit.collection, hit.slug, hit.title, html.unescape(snippet))
+    return grid
+
+
+# -- tokens -------------------------------------------------------------------------
+
+
+def token_created(model: TokenCreatedOut) -> RenderableType:
+    return Group(
+        Text(
+            f"Created token {model.name} ({model.id}) with {', '.join(model.scopes)}."
+        ),
+        Text("Copy it now; it is not shown again:"),
+        Text(model.token),
+    )
+
+
+def token(model: TokenOut) -> RenderableType:
+    state = "revoked " + when(model.revoked_at) if model.revoked_at else "active"
+    return Text(f"Token {model.name} ({model.id}): {state}.")
+
+
+def tokens(model: TokenListOut) -> RenderableType:
+    if not model.items:
+        return empty("tokens")
+    grid = table("ID", "NAME", "PREFIX", "SCOPES", "EXPIRES (UTC)", "STATE")
+    for item in model.items:
+        state = "revoked" if item.revoked_at else "active"
+        grid.add_row(
+            item.id,
+            item.name,
+            item.prefix + "…",
+            ", ".join(item.scopes),
+            when(item.expires_at, zone=False),
+            state,
+        )
+    return grid
+
+
+# -- seed reports -------------------------------------------------------------------
+
+
+def seed_report(report: dict[str, dict[str, list[str]]]) -> RenderableType:
+    grid = table("KIND", "CREATED", "ALREADY THERE")
+    for kind in report["created"]:
+        created, skipped = report["created"][kind], report["skipped"][kind]
+        if created or skipped:
+            grid.add_row(kind, str(len(created)), str(len(skipped)))
+    return grid if grid.row_count else Text("The seed file is empty.")
