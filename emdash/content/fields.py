@@ -69,6 +69,7 @@ from typing import Any, Literal, Self
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 
+from emdash.content.markdown import media_ids as markdown_media_ids
 from emdash.core.errors import ValidationFailed
 
 FIELD_TYPES: tuple[str, ...] = (
@@ -225,7 +226,6 @@ _SUB_FIELD_KEYS = (
 )
 
 _ULID = re.compile(r"^[0-7][0-9A-HJKMNP-TV-Z]{25}$")
-_MEDIA_IN_MARKDOWN = re.compile(r"\bmedia:([0-7][0-9A-HJKMNP-TV-Z]{25})\b")
 _MIME_PATTERN = re.compile(
     r"^[a-z0-9][a-z0-9!#$&^_.+-]*/(?:\*|[a-z0-9][a-z0-9!#$&^_.+-]*)$"
 )
@@ -1070,7 +1070,8 @@ def referenced_ids(spec: FieldSpec, value: Any) -> tuple[list[str], list[str]]:
     elif spec.type in ("image", "file"):
         media_ids.append(value["id"] if isinstance(value, Mapping) else value)
     elif spec.type == "markdown":
-        media_ids.extend(_MEDIA_IN_MARKDOWN.findall(value))
+        # The renderer's own parser: ids in code blocks are text, not references.
+        media_ids.extend(markdown_media_ids(value))
     elif spec.type == "repeater":
         for item in value:
             for sub in sub_field_specs(spec):

@@ -347,7 +347,8 @@ def _lookup_media(env: EnvType, media_id: str) -> tuple[bool, MediaInfo | None]:
 
 
 def _positive_int(value: str | None, maximum: int) -> int | None:
-    if value is None or not value.isascii() or not value.isdigit():
+    # The length check keeps int() away from its 4,300-digit limit.
+    if value is None or not value.isascii() or not value.isdigit() or len(value) > 9:
         return None
     number = int(value)
     return number if 0 < number <= maximum else None
@@ -359,10 +360,10 @@ def _is_web_url(value: str) -> bool:
         return False
     try:
         parts = urlsplit(value)
-        parts.port  # noqa: B018  # raises ValueError when out of range
-    except ValueError:  # e.g. "https://[bad" (an unclosed IPv6 literal)
+        port = parts.port  # raises ValueError when out of range
+    except ValueError:  # also for "https://[bad" (an unclosed IPv6 literal)
         return False
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and port != 0
 
 
 def _link_target(value: str | None) -> str | None:

@@ -507,3 +507,13 @@ def test_a_published_entry_can_be_backdated_but_not_future_dated(posts, editor):
     with pytest.raises(ValidationFailed) as draft:
         create(editor, "Draft", published_at=earlier.isoformat())
     assert draft.value.fields == {"published_at": "is only for status published"}
+
+
+def test_markdown_too_complex_to_render_names_the_field(posts, editor):
+    with pytest.raises(ValidationFailed) as invalid:
+        entries.create_entry(
+            editor, "posts", {"data": {"title": "Deep", "body": "<div>" * 600}}
+        )
+
+    assert list(invalid.value.fields) == ["body"]
+    assert Entry.objects.count() == 0

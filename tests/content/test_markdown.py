@@ -204,10 +204,11 @@ def test_image_directive_options_set_alt_caption_width_align_and_link():
     )
 
 
-def test_image_directive_ignores_invalid_options():
-    # given a width that is not a number, an unknown alignment and a script link
+@pytest.mark.parametrize("width", ["wide", "0", "-5", "10001", "4.5", "9" * 5000])
+def test_image_directive_ignores_invalid_options(width: str):
+    # given an invalid width, an unknown alignment and a script link
     text = (
-        f":::{{image}} media:{CAT_ID}\n:width: wide\n:align: diagonal\n"
+        f":::{{image}} media:{CAT_ID}\n:width: {width}\n:align: diagonal\n"
         ":link: javascript:alert(1)\n:::\n"
     )
 

@@ -267,7 +267,16 @@ def _render(specs: list[FieldSpec], data: dict[str, Any]) -> dict[str, str]:
         )
         for m in Media.objects.filter(pk__in=wanted)
     }
-    return {s.slug: markdown.render_markdown(data[s.slug], media=media) for s in fields}
+    rendered: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    for spec in fields:
+        try:
+            rendered[spec.slug] = markdown.render_markdown(data[spec.slug], media=media)
+        except (markdown.MarkdownTooLarge, markdown.MarkdownTooComplex) as exc:
+            errors[spec.slug] = exc.message
+    if errors:
+        raise ValidationFailed("Some Markdown cannot be rendered.", fields=errors)
+    return rendered
 
 
 def _snapshot(
