@@ -16,7 +16,14 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from emdash.content.indexes import filter_expression
-from emdash.content.models import Collection, Entry, Status, Visibility
+from emdash.content.models import (
+    Collection,
+    Entry,
+    EntryTerm,
+    Status,
+    Term,
+    Visibility,
+)
 from emdash.content.services.collections import indexed_kinds, load_collection
 from emdash.content.services.entries import live_q
 from emdash.core import epoch
@@ -333,6 +340,54 @@ def public_latest(
     entries = (
         _public_queryset()
         .filter(collection__slug=collection_slug)
+        .order_by("-published_at", "-id")[offset : offset + limit]
+    )
+    return [_public(e) for e in entries]
+
+
+@dataclass(frozen=True)
+class PublicTerm:
+    taxonomy: str
+    taxonomy_label: str
+    slug: str
+    name: str
+    description: str
+
+
+def public_term(taxonomy_slug: str, term_slug: str) -> PublicTerm | None:
+    """A term for its archive page, or None (one query)."""
+    row = (
+        Term.objects.filter(taxonomy__slug=taxonomy_slug, slug=term_slug)
+        .values_list("slug", "name", "description", "taxonomy__label")
+        .first()
+    )
+    if row is None:
+        return None
+    slug, name, description, label = row
+    return PublicTerm(taxonomy_slug, label, slug, name, description)
+
+
+def public_by_term(
+    taxonomy_slug: str, term_slug: str, *, limit: int = 10, offset: int = 0
+) -> list[PublicEntry]:
+    """Newest live entries filed under a term or, in a hierarchical taxonomy,
+    under any term below it (two queries: the term tree, then the entries)."""
+    terms = list(
+        Term.objects.filter(taxonomy__slug=taxonomy_slug).values_list(
+            "pk", "slug", "parent_id"
+        )
+    )
+    roots = [pk for pk, slug, _ in terms if slug == term_slug]
+    wanted = set(roots)
+    frontier = set(roots)
+    while frontier:
+        frontier = {pk for pk, _, parent in terms if parent in frontier} - wanted
+        wanted |= frontier
+    if not wanted:
+        return []
+    entries = (
+        _public_queryset()
+        .filter(pk__in=EntryTerm.objects.filter(term_id__in=wanted).values("entry_id"))
         .order_by("-published_at", "-id")[offset : offset + limit]
     )
     return [_public(e) for e in entries]

@@ -4,6 +4,8 @@ Every view reads the content epoch once and goes through the page cache; what a
 view renders is plain data from the content queries.
 """
 
+import re
+from collections.abc import Callable
 from typing import Any
 
 from django.http import (
@@ -17,8 +19,10 @@ from emdash.content.models import Visibility
 from emdash.content.queries import (
     PublicEntry,
     check_entry_password,
+    public_by_term,
     public_latest,
     public_state,
+    public_term,
 )
 from emdash.content.services.taxonomies import terms_for_entries
 from emdash.core import epoch
@@ -28,6 +32,8 @@ from emdash.site.routing import resolve_entry
 from emdash.site.snapshot import SiteSnapshot, site_snapshot
 
 NO_STORE = "private, no-store"
+# /category/news/, /tag/python/: tried once no entry matches the path.
+TERM_ARCHIVE = re.compile(r"/([a-z][a-z0-9_-]{0,62})/([^/]+)/")
 
 
 def _page_context(
@@ -56,8 +62,33 @@ def _page_number(raw: str | None) -> int | None:
     return number if number >= 1 else None
 
 
-def _home_page_url(number: int) -> str:
-    return "/" if number == 1 else f"/?page={number}"
+def _page_url(path: str, number: int) -> str:
+    return path if number == 1 else f"{path}?page={number}"
+
+
+def _paged(
+    request: HttpRequest,
+    snapshot: SiteSnapshot,
+    fetch: Callable[[int, int], list[PublicEntry]],
+) -> dict[str, Any] | None:
+    """The page of entries ``?page=`` asks for, with links to its neighbours;
+    None for a page number that is invalid or past the end."""
+    number = _page_number(request.GET.get("page"))
+    if number is None:
+        return None
+    per_page = snapshot.settings["posts_per_page"]
+    # One extra row says whether an older page exists.
+    entries = fetch(per_page + 1, (number - 1) * per_page)
+    if number > 1 and not entries:
+        return None
+    return {
+        "entries": entries[:per_page],
+        "page": number,
+        "newer_url": _page_url(request.path, number - 1) if number > 1 else None,
+        "older_url": (
+            _page_url(request.path, number + 1) if len(entries) > per_page else None
+        ),
+    }
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -67,27 +98,35 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def _home(request: HttpRequest, state: epoch.EpochState) -> HttpResponse:
     snapshot = site_snapshot(state)
-    number = _page_number(request.GET.get("page"))
-    if number is None:
-        return _not_found(request, snapshot)
-    per_page = snapshot.settings["posts_per_page"]
-    # One extra row says whether an older page exists.
-    entries = public_latest(
-        snapshot.settings["home_collection"],
-        limit=per_page + 1,
-        offset=(number - 1) * per_page,
-    )
-    if number > 1 and not entries:
-        return _not_found(request, snapshot)
-    context = _page_context(
+    collection = snapshot.settings["home_collection"]
+    paged = _paged(
         request,
         snapshot,
-        entries=entries[:per_page],
-        page=number,
-        newer_url=_home_page_url(number - 1) if number > 1 else None,
-        older_url=_home_page_url(number + 1) if len(entries) > per_page else None,
+        lambda limit, offset: public_latest(collection, limit=limit, offset=offset),
     )
-    return render_page(request, "home.html", context)
+    if paged is None:
+        return _not_found(request, snapshot)
+    return render_page(request, "home.html", _page_context(request, snapshot, **paged))
+
+
+def _term_archive(
+    request: HttpRequest, snapshot: SiteSnapshot, taxonomy: str, term_slug: str
+) -> HttpResponse:
+    """``/<taxonomy>/<term>/``: the live entries filed under a term."""
+    term = public_term(taxonomy, term_slug)
+    if term is None:
+        return _not_found(request, snapshot)
+    paged = _paged(
+        request,
+        snapshot,
+        lambda limit, offset: public_by_term(
+            taxonomy, term_slug, limit=limit, offset=offset
+        ),
+    )
+    if paged is None:
+        return _not_found(request, snapshot)
+    context = _page_context(request, snapshot, term=term, **paged)
+    return render_page(request, "archive.html", context)
 
 
 def entry_page(request: HttpRequest) -> HttpResponse:
@@ -106,6 +145,9 @@ def _entry_page(request: HttpRequest, state: epoch.EpochState) -> HttpResponse:
             return HttpResponsePermanentRedirect(
                 f"{request.path}/" + (f"?{query}" if query else "")
             )
+        archive = TERM_ARCHIVE.fullmatch(path)
+        if archive:
+            return _term_archive(request, snapshot, *archive.groups())
         return _not_found(request, snapshot)
     if entry.visibility == Visibility.PASSWORD:
         return _password_entry(request, snapshot, entry)
