@@ -94,6 +94,6 @@ def test_the_markdown_guide_shows_every_construct_it_describes(client: Client) -
     assert "<s>strikethrough</s>" in html
     assert re.search(
         r'<span class="entry__terms-label">Category:</span>\s*'
-        r'<span class="term">Writing</span>',
+        r'<a class="term" href="/category/writing/">Writing</a>',
         html,
     )

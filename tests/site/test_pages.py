@@ -91,13 +91,14 @@ def test_post_page_shows_title_date_author_body_and_terms(
     assert "<h2>Part one</h2>" in html
     assert "<strong>bold</strong>" in html
     assert re.search(
-        r'<span class="entry__terms-label">Category:</span>\s*<span class="term">Guides'
-        r"</span>",
+        r'<span class="entry__terms-label">Category:</span>\s*'
+        r'<a class="term" href="/category/guides/">Guides</a>',
         html,
     )
     assert re.search(
         r'<span class="entry__terms-label">Tag:</span>\s*'
-        r'<span class="term">intro</span><span class="term">news</span>',
+        r'<a class="term" href="/tag/intro/">intro</a>'
+        r'<a class="term" href="/tag/news/">news</a>',
         html,
     )
 
