@@ -306,14 +306,7 @@ def add_field(actor: Actor, collection_slug: str, definition: dict[str, Any]) ->
         created = _save_field(collection, spec, order)
         if spec.default is not None:
             _backfill_default(collection, spec)
-        try:
-            with transaction.atomic():
-                indexes.create_field_indexes(collection.id, spec)
-        except IntegrityError:
-            raise ValidationFailed(
-                "Existing entries share a value, so the field cannot be unique.",
-                fields={"unique": "existing values are not unique"},
-            ) from None
+        _create_indexes(collection.id, spec)
         audit.record(
             actor,
             "field.create",
@@ -323,6 +316,18 @@ def add_field(actor: Actor, collection_slug: str, definition: dict[str, Any]) ->
         )
         epoch.bump()
     return created
+
+
+def _create_indexes(collection_id: int, spec: FieldSpec) -> None:
+    """The field's index; a unique one the stored values already break is refused."""
+    try:
+        with transaction.atomic():
+            indexes.create_field_indexes(collection_id, spec)
+    except IntegrityError:
+        raise ValidationFailed(
+            "Existing entries share a value, so the field cannot be unique.",
+            fields={"unique": "existing values are not unique"},
+        ) from None
 
 
 def _backfill_default(collection: Collection, spec: FieldSpec) -> None:
@@ -429,14 +434,7 @@ def update_field(
             "collection"
         ):
             references.sync_references(entry, specs)
-        try:
-            with transaction.atomic():
-                indexes.create_field_indexes(collection.id, new)
-        except IntegrityError:
-            raise ValidationFailed(
-                "Existing entries share a value, so the field cannot be unique.",
-                fields={"unique": "existing values are not unique"},
-            ) from None
+        _create_indexes(collection.id, new)
         audit.record(
             actor,
             "field.update",
