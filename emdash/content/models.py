@@ -129,6 +129,11 @@ class Entry(models.Model):
                 fields=["collection", "status", "published_at"], name="entry_listing"
             ),
             models.Index(fields=["status", "scheduled_at"], name="entry_due"),
+            # The default listing order (newest first), so a page is read in
+            # index order instead of sorting the whole collection.
+            models.Index(
+                fields=["collection", "created_at", "id"], name="entry_recent"
+            ),
         ]
 
     def __str__(self) -> str:

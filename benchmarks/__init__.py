@@ -1,0 +1,1 @@
+"""Load benchmarks for EmDash; run with ``python -m benchmarks.run`` (see README.md)."""
