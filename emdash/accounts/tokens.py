@@ -5,7 +5,7 @@ user is an operator token: the system actor limited by its scopes."""
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -103,6 +103,19 @@ def revoke_token(actor: Actor, token_id: str) -> ApiToken:
     return token
 
 
+LAST_USED_RESOLUTION = timedelta(hours=1)
+
+
+def _note_use(token: ApiToken, now: datetime) -> None:
+    """Record when a token was last used, to the hour: one small write per token
+    per hour rather than one per request."""
+    stale = (
+        token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION
+    )
+    if stale:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+
+
 def actor_for_token(plaintext: str) -> Actor:
     """Resolve a bearer token to the actor it stands for, or raise Unauthenticated."""
     if not plaintext.startswith(PREFIX):
@@ -120,6 +133,7 @@ def actor_for_token(plaintext: str) -> Actor:
         raise Unauthenticated("The token is unknown or revoked.", code="INVALID_TOKEN")
     if token.expires_at is not None and token.expires_at <= now:
         raise Unauthenticated("The token has expired.", code="TOKEN_EXPIRED")
+    _note_use(token, now)
     granted = scope_permissions(token.scopes)
     if token.user is None:
         return Actor(
