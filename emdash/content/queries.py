@@ -404,6 +404,29 @@ def check_entry_password(entry_id: str, password: str) -> bool:
     return bool(password and stored) and check_password(password, stored)
 
 
+def public_sitemap() -> list[tuple[str, datetime]]:
+    """(URL, last change) of every live, public entry not marked noindex (one
+    query). The noindex flag lives in the live revision's SEO JSON, so it is
+    checked here rather than in SQL, the same way on every database."""
+    rows = (
+        _public_queryset()
+        .filter(visibility=Visibility.PUBLIC)
+        .exclude(collection__url_pattern="")
+        .order_by("collection__slug", "-published_at")
+        .values_list(
+            "collection__url_pattern",
+            "live_revision__slug",
+            "live_revision__seo",
+            "updated_at",
+        )
+    )
+    return [
+        (entry_url(pattern, slug), updated)
+        for pattern, slug, seo, updated in rows
+        if not (seo or {}).get("noindex")
+    ]
+
+
 def public_collections_by_pattern() -> list[tuple[str, str]]:
     """(collection slug, url pattern) pairs for routing public URLs."""
     return list(
