@@ -16,9 +16,12 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils.http import parse_etags
 
+from emdash.content.queries import public_state
 from emdash.core.epoch import EpochState, seconds_until_due
 
 CACHE_STATUS_HEADER = "X-EmDash-Cache"
+# Never public pages: the API and (later) the admin; static files too.
+API_AND_ADMIN_PREFIX = "/_emdash/"
 PRIVATE = "private, no-cache"
 
 
@@ -53,6 +56,67 @@ def _matches(request: HttpRequest, etag: str) -> bool:
     return any(tag.removeprefix("W/") == etag for tag in parse_etags(header))
 
 
+LOOKED_UP = "_emdash_page_cache_looked_up"
+STATE = "_emdash_public_state"
+
+
+def request_state(request: HttpRequest) -> EpochState:
+    """The public state the middleware read for this request, or a fresh read."""
+    return getattr(request, STATE, None) or public_state()
+
+
+def _identity(request: HttpRequest, state: EpochState) -> tuple[int, str, str]:
+    """How long a page may live, its validator and its cache key."""
+    lifetime = seconds_until_due(state, cap=settings.PAGE_CACHE_SECONDS)
+    digest = _digest(request)
+    return lifetime, f'"{state.key}-{digest}"', f"emdash:page:{state.key}:{digest}"
+
+
+def _lookup(
+    request: HttpRequest, lifetime: int, etag: str, key: str
+) -> HttpResponse | None:
+    """A 304 or the cached page, or None when the view must render."""
+    # Past the due time the page may change at any moment: no validator, no cache.
+    if not lifetime:
+        return None
+    if _matches(request, etag):
+        response = HttpResponseNotModified()
+        response["ETag"] = etag
+        return _public(response, lifetime)
+    page: CachedPage | None = cache.get(key)
+    if page is None:
+        return None
+    remaining = min(lifetime, int(page.expires_at - time.time()))
+    if remaining <= 0:
+        return None
+    response = HttpResponse(page.content, content_type=page.content_type)
+    response["ETag"] = etag
+    response[CACHE_STATUS_HEADER] = "hit"
+    return _public(response, remaining)
+
+
+class PageCacheMiddleware:
+    """Answers cache hits for public pages before sessions, CSRF and
+    authentication run, which is most of the cost of a hit. Misses go on to the
+    view, whose ``serve`` renders and stores them without looking again."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not bypasses_cache(request) and not request.path.startswith(
+            (API_AND_ADMIN_PREFIX, settings.STATIC_URL)
+        ):
+            state = public_state()
+            lifetime, etag, key = _identity(request, state)
+            hit = _lookup(request, lifetime, etag, key)
+            if hit is not None:
+                return hit
+            setattr(request, LOOKED_UP, True)
+            setattr(request, STATE, state)
+        return self.get_response(request)
+
+
 def serve(
     request: HttpRequest, state: EpochState, build: Callable[[], HttpResponse]
 ) -> HttpResponse:
@@ -67,24 +131,11 @@ def serve(
             response["Cache-Control"] = PRIVATE
         return response
 
-    lifetime = seconds_until_due(state, cap=settings.PAGE_CACHE_SECONDS)
-    digest = _digest(request)
-    etag = f'"{state.key}-{digest}"'
-    key = f"emdash:page:{state.key}:{digest}"
-    # Past the due time the page may change at any moment: no validator, no cache.
-    if lifetime:
-        if _matches(request, etag):
-            response = HttpResponseNotModified()
-            response["ETag"] = etag
-            return _public(response, lifetime)
-        page: CachedPage | None = cache.get(key)
-        if page is not None:
-            remaining = min(lifetime, int(page.expires_at - time.time()))
-            if remaining > 0:
-                response = HttpResponse(page.content, content_type=page.content_type)
-                response["ETag"] = etag
-                response[CACHE_STATUS_HEADER] = "hit"
-                return _public(response, remaining)
+    lifetime, etag, key = _identity(request, state)
+    if not getattr(request, LOOKED_UP, False):
+        hit = _lookup(request, lifetime, etag, key)
+        if hit is not None:
+            return hit
 
     response = build()
     if (

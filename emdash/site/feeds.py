@@ -7,7 +7,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.feedgenerator import Rss201rev2Feed
 
-from emdash.content.queries import public_latest, public_sitemap, public_state
+from emdash.content.queries import public_latest, public_sitemap
 from emdash.core import epoch
 from emdash.site import cache
 from emdash.site.snapshot import site_snapshot
@@ -18,7 +18,7 @@ FEED_ITEMS = 20
 
 def feed(request: HttpRequest) -> HttpResponse:
     """``/feed.xml``: the newest live entries of the home collection, RSS 2.0."""
-    state = public_state()
+    state = cache.request_state(request)
     return cache.serve(request, state, lambda: _feed(state))
 
 
@@ -50,7 +50,7 @@ def _feed(state: epoch.EpochState) -> HttpResponse:
 
 def sitemap(request: HttpRequest) -> HttpResponse:
     """``/sitemap.xml``: every live, public, indexable entry."""
-    state = public_state()
+    state = cache.request_state(request)
     return cache.serve(request, state, _sitemap)
 
 

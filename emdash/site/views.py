@@ -21,7 +21,6 @@ from emdash.content.queries import (
     check_entry_password,
     public_by_term,
     public_latest,
-    public_state,
     public_term,
 )
 from emdash.content.services.taxonomies import terms_for_entries
@@ -92,7 +91,7 @@ def _paged(
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    state = public_state()
+    state = cache.request_state(request)
     return cache.serve(request, state, lambda: _home(request, state))
 
 
@@ -131,7 +130,7 @@ def _term_archive(
 
 def entry_page(request: HttpRequest) -> HttpResponse:
     """Any other path: an entry at one of the collections' URL patterns, or 404."""
-    state = public_state()
+    state = cache.request_state(request)
     return cache.serve(request, state, lambda: _entry_page(request, state))
 
 

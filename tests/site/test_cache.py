@@ -211,3 +211,19 @@ def test_a_response_made_for_one_visitor_is_not_stored(rf, leaves: str) -> None:
     assert builds == [leaves, leaves]
     assert "X-EmDash-Cache" not in second
     assert "ETag" not in first
+
+
+@pytest.mark.usefixtures("page_cache")
+def test_a_hit_answered_before_sessions_still_carries_the_security_headers(
+    client: Client, editor
+) -> None:
+    publish(editor, "posts", "hello")
+    client.get("/posts/hello/")
+
+    hit = client.get("/posts/hello/")
+
+    assert hit["X-EmDash-Cache"] == "hit"
+    assert hit["Content-Security-Policy"].startswith("default-src 'self'")
+    assert hit["X-Frame-Options"] == "DENY"
+    assert hit["X-Content-Type-Options"] == "nosniff"
+    assert not hit.cookies
