@@ -149,6 +149,10 @@ def cache_config(url: str | None) -> dict:
 
 CACHES = {"default": cache_config(os.environ.get("EMDASH_CACHE_URL"))}
 # True when the cache is shared by every process (Redis); locmem is a per-process memo.
+# Reverse proxies whose forwarding header is believed (comma-separated CIDRs); none
+# by default, so a client cannot claim another address.
+TRUSTED_PROXIES = env_list("EMDASH_TRUSTED_PROXIES")
+CLIENT_IP_HEADER = os.environ.get("EMDASH_CLIENT_IP_HEADER", "X-Forwarded-For")
 CACHE_IS_SHARED = CACHES["default"]["BACKEND"].endswith("RedisCache")
 # How long a process may trust its memo of the content epoch before asking again.
 EPOCH_MEMO_SECONDS = float(os.environ.get("EMDASH_EPOCH_MEMO_SECONDS", "1"))
