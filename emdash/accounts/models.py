@@ -64,3 +64,52 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class Passkey(models.Model):
+    """A WebAuthn credential. A user may hold several; the authenticator keeps the
+    private key, we keep the public key and the last signature counter it reported."""
+
+    # base64url of the raw credential id (at most 1023 bytes, so 1364 characters).
+    credential_id = models.CharField(max_length=1400, unique=True)
+    public_key = models.BinaryField()
+    sign_count = models.PositiveBigIntegerField(default=0)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="passkeys")
+    # The user handle the authenticator stored with the credential; discoverable
+    # sign-in hands it back and it must match.
+    user_handle = models.BinaryField(max_length=64)
+    name = models.CharField(max_length=100)
+    transports = models.JSONField(default=list)
+    aaguid = models.CharField(max_length=36, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.user})"
+
+
+class WebAuthnChallenge(models.Model):
+    """A ceremony in flight. Kept in the database so any process can finish a
+    ceremony another began; only the SHA-256 of the challenge is stored."""
+
+    PURPOSE_CHOICES = [("register", "Register"), ("authenticate", "Authenticate")]
+
+    id = models.CharField(
+        primary_key=True, max_length=26, default=new_id, editable=False
+    )
+    challenge_hash = models.CharField(max_length=64)
+    purpose = models.CharField(max_length=16, choices=PURPOSE_CHOICES)
+    user = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="webauthn_challenges",
+    )
+    user_handle = models.BinaryField(max_length=64, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.purpose} challenge {self.id}"
