@@ -3,6 +3,7 @@ the public views of live content that the site, feeds and anonymous API see."""
 
 import base64
 import binascii
+import dataclasses
 import json
 import time
 from dataclasses import dataclass
@@ -178,7 +179,7 @@ def list_entries(
                 fields={"status": "must be published"},
             )
         queryset = queryset.filter(live_q(), visibility=Visibility.PUBLIC)
-        filters = EntryFilters(**{**filters.__dict__, "status": None})
+        filters = dataclasses.replace(filters, status=None)
     kinds = indexed_kinds(collection)
     queryset = _apply_filters(queryset, kinds, filters)
 

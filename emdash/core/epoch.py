@@ -39,7 +39,7 @@ _memo: dict[str, tuple[float, EpochState]] = {}
 _KEEP = object()
 
 
-def bump(name: str = CONTENT, *, next_due_at: datetime | None | object = _KEEP) -> int:
+def bump(name: str = CONTENT, *, next_due_at: datetime | None | object = _KEEP) -> None:
     """Increment the epoch inside the caller's transaction; content writes also pass
     the recomputed next due time, other writes leave it as it is."""
     changes: dict[str, object] = {"value": F("value") + 1}
@@ -49,7 +49,6 @@ def bump(name: str = CONTENT, *, next_due_at: datetime | None | object = _KEEP) 
         Epoch.objects.get_or_create(name=name, defaults={"value": 0})
         Epoch.objects.filter(name=name).update(**changes)
     _memo.pop(name, None)
-    return Epoch.objects.values_list("value", flat=True).get(name=name)
 
 
 def current(name: str = CONTENT) -> EpochState:

@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 
 from emdash.content import slugs
 from emdash.content.models import Entry, Menu, MenuItem, Visibility
+from emdash.content.queries import entry_url
 from emdash.content.services.entries import is_live
 from emdash.core import audit, epoch
 from emdash.core.actors import Actor
@@ -76,7 +77,7 @@ def _entry_link(entry: Entry | None) -> str:
         return ""
     if entry.visibility == Visibility.PRIVATE or not is_live(entry):
         return ""
-    return entry.collection.url_pattern.replace("{slug}", entry.live_revision.slug)
+    return entry_url(entry.collection.url_pattern, entry.live_revision.slug)
 
 
 def _check_items(
