@@ -313,20 +313,19 @@ def _sync_search(
     """Keep the working document always, and the live one while the entry is live."""
     if not entry.collection.supports_feature("search"):
         return
-    variants: list[tuple[str, str, dict[str, Any]]] = []
     if entry.status == Status.TRASH:
         SearchDocument.objects.filter(entry=entry).delete()
         return
-    variants.append((SearchDocument.WORKING, entry.title, entry.data))
-    if live_changed:
-        if live is None:
-            SearchDocument.objects.filter(
-                entry=entry, variant=SearchDocument.LIVE
-            ).delete()
-        else:
-            variants.append((SearchDocument.LIVE, live.title, live.data))
-    for variant, title, data in variants:
-        body = _search_text(specs, data)
+    working_body = _search_text(specs, entry.data)
+    variants = [(SearchDocument.WORKING, entry.title, working_body)]
+    if live_changed and live is None:
+        SearchDocument.objects.filter(entry=entry, variant=SearchDocument.LIVE).delete()
+    elif live_changed:
+        # Publishing makes the working copy live: extract its text once, not twice.
+        same = live.data == entry.data
+        live_body = working_body if same else _search_text(specs, live.data)
+        variants.append((SearchDocument.LIVE, live.title, live_body))
+    for variant, title, body in variants:
         SearchDocument.objects.update_or_create(
             entry=entry,
             variant=variant,
