@@ -8,7 +8,8 @@ import os
 import secrets
 import tempfile
 from pathlib import Path
-from urllib.parse import urlsplit
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import dj_database_url
 
@@ -64,7 +65,11 @@ SITE_HOST = _site.hostname or "localhost"
 ALLOWED_HOSTS = env_list("EMDASH_ALLOWED_HOSTS") or list(
     dict.fromkeys([SITE_HOST, "localhost", "127.0.0.1"])
 )
-CSRF_TRUSTED_ORIGINS = [SITE_URL]
+# Origins passkey ceremonies may come from (comma-separated), when the admin is
+# reached under more than SITE_URL's origin, e.g. https://www.example.com beside
+# https://example.com. Each must be SITE_URL's host or a subdomain of it.
+WEBAUTHN_ORIGINS = env_list("EMDASH_WEBAUTHN_ORIGINS")
+CSRF_TRUSTED_ORIGINS = list(dict.fromkeys([SITE_URL, *WEBAUTHN_ORIGINS]))
 DEMO_CONTENT = env_bool("EMDASH_DEMO", True)
 
 INSTALLED_APPS = [
@@ -96,8 +101,6 @@ MIDDLEWARE = [
 ROOT_URLCONF = "emdash.urls"
 WSGI_APPLICATION = "emdash.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
-AUTH_PASSWORD_VALIDATORS: list[dict[str, str]] = []
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.ScryptPasswordHasher"]
 
 TEMPLATES = [
     {
@@ -154,6 +157,16 @@ CACHES = {"default": cache_config(os.environ.get("EMDASH_CACHE_URL"))}
 TRUSTED_PROXIES = env_list("EMDASH_TRUSTED_PROXIES")
 CLIENT_IP_HEADER = os.environ.get("EMDASH_CLIENT_IP_HEADER", "X-Forwarded-For")
 CACHE_IS_SHARED = CACHES["default"]["BACKEND"].endswith("RedisCache")
+# Where rate-limit counters live. A per-process cache would let each process count
+# alone (N workers, N times the limit), so without Redis they go to the database.
+RATE_LIMIT_BACKEND = os.environ.get("EMDASH_RATE_LIMIT_BACKEND") or (
+    "cache" if CACHE_IS_SHARED else "database"
+)
+if RATE_LIMIT_BACKEND not in ("cache", "database"):
+    raise ValueError(
+        "EMDASH_RATE_LIMIT_BACKEND must be cache or database, "
+        f"got {RATE_LIMIT_BACKEND!r}"
+    )
 # How long a process may trust its memo of the content epoch before asking again.
 EPOCH_MEMO_SECONDS = float(os.environ.get("EMDASH_EPOCH_MEMO_SECONDS", "1"))
 PAGE_CACHE_SECONDS = int(os.environ.get("EMDASH_PAGE_CACHE_SECONDS", "300"))
@@ -215,6 +228,47 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = int(
     os.environ.get("EMDASH_MAX_BODY_BYTES", 2 * 1024 * 1024)
 )
 NINJA_PAGINATION_MAX_LIMIT = 100
+
+
+
+def mailer_config(url: str) -> dict[str, Any]:
+    """Django's default mailer from one URL: ``console:`` (the default: mail is
+    printed), ``file:///dir``, ``locmem:`` (tests), or
+    ``smtp://user:password@host:port`` / ``smtps://...`` (TLS from the first byte);
+    ``?starttls=1`` upgrades a plain SMTP connection."""
+    parts = urlsplit(url)
+    backends = "django.core.mail.backends."
+    if parts.scheme in ("console", "locmem"):
+        return {"BACKEND": f"{backends}{parts.scheme}.EmailBackend"}
+    if parts.scheme == "file":
+        return {
+            "BACKEND": f"{backends}filebased.EmailBackend",
+            "OPTIONS": {"file_path": unquote(parts.path)},
+        }
+    if parts.scheme in ("smtp", "smtps"):
+        query = dict(parse_qsl(parts.query))
+        return {
+            "BACKEND": f"{backends}smtp.EmailBackend",
+            "OPTIONS": {
+                "host": parts.hostname or "localhost",
+                "port": parts.port or (465 if parts.scheme == "smtps" else 25),
+                "username": unquote(parts.username or ""),
+                "password": unquote(parts.password or ""),
+                "use_ssl": parts.scheme == "smtps",
+                "use_tls": query.get("starttls") in ("1", "true"),
+                "timeout": 10,
+            },
+        }
+    raise ValueError(
+        f"EMDASH_EMAIL_URL must start with console:, file://, locmem: or smtp(s)://, "
+        f"got {parts.scheme!r}"
+    )
+
+
+MAILERS = {"default": mailer_config(os.environ.get("EMDASH_EMAIL_URL", "console:"))}
+DEFAULT_FROM_EMAIL = os.environ.get(
+    "EMDASH_EMAIL_FROM", f"EmDash <noreply@{SITE_HOST}>"
+)
 
 LOGGING = {
     "version": 1,

@@ -44,13 +44,21 @@ from webauthn.helpers.structs import (
     AuthenticationCredential,
     AuthenticatorSelectionCriteria,
     AuthenticatorTransport,
+    PublicKeyCredentialCreationOptions,
     PublicKeyCredentialDescriptor,
     RegistrationCredential,
     ResidentKeyRequirement,
     UserVerificationRequirement,
 )
 
-from emdash.accounts.models import Passkey, User, WebAuthnChallenge
+from emdash.accounts.models import (
+    AccessLink,
+    Passkey,
+    User,
+    WebAuthnChallenge,
+    new_passkey_handle,
+)
+from emdash.core import site_settings
 from emdash.core.errors import BadRequest, Conflict, EmDashError, Unauthenticated
 
 ALLOWED_ALGORITHMS: tuple[COSEAlgorithmIdentifier, ...] = (
@@ -105,12 +113,16 @@ class RelyingParty:
 
 def relying_party(origins: list[str] | None = None) -> RelyingParty:
     """The relying party id is the host of ``SITE_URL``; the accepted origins are
-    ``origins`` or, by default, the origin of ``SITE_URL``."""
+    ``origins``, else ``WEBAUTHN_ORIGINS`` (EMDASH_WEBAUTHN_ORIGINS), else the origin
+    of ``SITE_URL``."""
     site = urlsplit(settings.SITE_URL)
     if not site.hostname:
         raise BadRequest("SITE_URL has no host name.", code="SITE_URL_INVALID")
     default_origin = f"{site.scheme}://{site.netloc}"
-    return RelyingParty(id=site.hostname, origins=list(origins or [default_origin]))
+    return RelyingParty(
+        id=site.hostname,
+        origins=list(origins or settings.WEBAUTHN_ORIGINS or [default_origin]),
+    )
 
 
 @dataclass(frozen=True)
@@ -260,8 +272,8 @@ def hash_challenge(challenge: bytes) -> str:
 
 
 def user_handle_for(user: User) -> bytes:
-    """The opaque id the authenticator stores for a user (no personal data)."""
-    return f"emdash-user-{user.pk}".encode()
+    """The opaque id the authenticator stores for a user (random, no personal data)."""
+    return bytes(user.passkey_handle)
 
 
 def store_challenge(
@@ -270,6 +282,8 @@ def store_challenge(
     purpose: str,
     user: User | None = None,
     user_handle: bytes | None = None,
+    link: AccessLink | None = None,
+    pending: dict[str, Any] | None = None,
 ) -> WebAuthnChallenge:
     """Record a challenge handed to a browser; it can be answered once, within
     ``CHALLENGE_TTL``."""
@@ -278,6 +292,8 @@ def store_challenge(
         purpose=purpose,
         user=user,
         user_handle=user_handle,
+        link=link,
+        pending=pending or {},
         expires_at=timezone.now() + CHALLENGE_TTL,
     )
 
@@ -323,31 +339,92 @@ def _answered_challenge(
     return challenge
 
 
-def begin_registration(user: User, *, rp_name: str = "EmDash") -> tuple[str, str]:
-    """Options for ``navigator.credentials.create()`` (as JSON) and the id of the
-    challenge to finish with. Existing passkeys are excluded so an authenticator
-    does not register twice."""
+def _registration_options(
+    *,
+    handle: bytes,
+    email: str,
+    display_name: str,
+    exclude: list[PublicKeyCredentialDescriptor],
+) -> PublicKeyCredentialCreationOptions:
     rp = relying_party()
-    handle = user_handle_for(user)
-    options = generate_registration_options(
+    return generate_registration_options(
         rp_id=rp.id,
-        rp_name=rp_name,
+        rp_name=site_settings.get_all()["title"][:64] or "EmDash",
         user_id=handle,
-        user_name=user.email,
-        user_display_name=user.display_name or user.email,
+        user_name=email,
+        user_display_name=display_name or email,
         timeout=int(CHALLENGE_TTL.total_seconds() * 1000),
         attestation=AttestationConveyancePreference.NONE,
         authenticator_selection=AuthenticatorSelectionCriteria(
             resident_key=ResidentKeyRequirement.REQUIRED,
             user_verification=UserVerificationRequirement.REQUIRED,
         ),
-        exclude_credentials=_descriptors(user),
+        exclude_credentials=exclude,
         supported_pub_key_algs=list(ALLOWED_ALGORITHMS),
+    )
+
+
+def begin_registration(user: User) -> tuple[str, str]:
+    """Options for ``navigator.credentials.create()`` (as JSON) and the id of the
+    challenge to finish with, for a signed-in user adding a passkey. Existing
+    passkeys are excluded so an authenticator does not register twice."""
+    handle = user_handle_for(user)
+    options = _registration_options(
+        handle=handle,
+        email=user.email,
+        display_name=user.display_name,
+        exclude=_descriptors(user),
     )
     row = store_challenge(
         options.challenge, purpose=REGISTER, user=user, user_handle=handle
     )
     return options_to_json(options), row.pk
+
+
+def begin_enrolment(
+    link: AccessLink, *, email: str, display_name: str, pending: dict[str, Any]
+) -> tuple[str, str]:
+    """Registration options for someone who has no account yet (first-run setup,
+    an invite). The account is created only when the ceremony finishes, from
+    ``pending`` (what the person typed), under a fresh random user handle."""
+    handle = new_passkey_handle()
+    options = _registration_options(
+        handle=handle, email=email, display_name=display_name, exclude=[]
+    )
+    row = store_challenge(
+        options.challenge,
+        purpose=REGISTER,
+        user_handle=handle,
+        link=link,
+        pending=pending,
+    )
+    return options_to_json(options), row.pk
+
+
+def verify_enrolment(
+    link: AccessLink,
+    challenge_id: str,
+    credential_json: str | dict[str, Any],
+    *,
+    origins: list[str] | None = None,
+) -> tuple[WebAuthnChallenge, VerifiedPasskey]:
+    """Verify the answer to ``begin_enrolment`` for ``link``: the challenge row
+    (with the pending details and user handle) and the verified passkey."""
+    rp = relying_party(origins)
+    parsed = _parse_registration(credential_json)
+    row = _consume_challenge(challenge_id, purpose=REGISTER, error=BadRequest)
+    if row.link_id != link.pk or row.user_id is not None:
+        raise BadRequest(
+            "This challenge was issued for another link.", code="CHALLENGE_UNKNOWN"
+        )
+    challenge = _answered_challenge(parsed.response.client_data_json, row, BadRequest)
+    verified = verify_registration(
+        credential_json,
+        expected_challenge=challenge,
+        expected_origin=rp.origins,
+        expected_rp_id=rp.id,
+    )
+    return row, verified
 
 
 def finish_registration(
@@ -373,6 +450,14 @@ def finish_registration(
         expected_origin=rp.origins,
         expected_rp_id=rp.id,
     )
+    return save_passkey(user, verified, name=name, handle=bytes(row.user_handle or b""))
+
+
+def save_passkey(
+    user: User, verified: VerifiedPasskey, *, name: str, handle: bytes
+) -> Passkey:
+    """Store a verified passkey with the user handle its authenticator was given
+    (discoverable sign-in hands it back and it must match)."""
     label = (name or "").strip()[:100] or "Passkey"
     try:
         with transaction.atomic():
@@ -381,7 +466,7 @@ def finish_registration(
                 public_key=verified.public_key,
                 sign_count=verified.sign_count,
                 user=user,
-                user_handle=bytes(row.user_handle or user_handle_for(user)),
+                user_handle=handle or user_handle_for(user),
                 name=label,
                 transports=verified.transports,
                 aaguid=verified.aaguid,

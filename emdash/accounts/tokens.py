@@ -11,15 +11,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from emdash.accounts.models import ApiToken, User
+from emdash.accounts.roles import permissions_for_role
 from emdash.core import audit
 from emdash.core.actors import Actor
 from emdash.core.errors import NotFound, Unauthenticated, ValidationFailed
-from emdash.core.permissions import (
-    ALL_SCOPES,
-    Role,
-    role_permissions,
-    scope_permissions,
-)
+from emdash.core.permissions import ALL_SCOPES, scope_permissions
 
 PREFIX = "ec_pat_"
 
@@ -44,7 +40,11 @@ def create_token(
     user: User | None = None,
     expires_at: datetime | None = None,
 ) -> IssuedToken:
-    actor.require("tokens:manage")
+    """Create a token. ``user`` binds it to a person (it then acts with scopes ∩
+    their role); without one it is an operator token. Anyone signed in may create
+    tokens for themselves; other tokens need ``tokens:manage``."""
+    if not _is_own(actor, user.pk if user else None):
+        actor.require("tokens:manage")
     errors: dict[str, str] = {}
     if not name or not name.strip() or len(name) > 100:
         errors["name"] = "must be 1-100 characters"
@@ -84,17 +84,23 @@ def create_token(
     return IssuedToken(token=token, plaintext=plaintext)
 
 
-def list_tokens(actor: Actor) -> list[ApiToken]:
-    actor.require("tokens:manage")
-    return list(ApiToken.objects.select_related("user").order_by("-created_at"))
+def list_tokens(actor: Actor, *, user_id: int | None = None) -> list[ApiToken]:
+    """Every token (``tokens:manage``), or one user's (their own needs nothing)."""
+    tokens = ApiToken.objects.select_related("user").order_by("-created_at")
+    if user_id is not None:
+        tokens = tokens.filter(user_id=user_id)
+    if not _is_own(actor, user_id):
+        actor.require("tokens:manage")
+    return list(tokens)
 
 
 def revoke_token(actor: Actor, token_id: str) -> ApiToken:
-    actor.require("tokens:manage")
-    try:
-        token = ApiToken.objects.get(pk=token_id)
-    except ApiToken.DoesNotExist:
-        raise NotFound(f"No token '{token_id}'.", code="TOKEN_NOT_FOUND") from None
+    token = ApiToken.objects.filter(pk=token_id).first()
+    if token is None or not _is_own(actor, token.user_id):
+        # Without tokens:manage, someone else's token and none at all look alike.
+        actor.require("tokens:manage")
+    if token is None:
+        raise NotFound(f"No token '{token_id}'.", code="TOKEN_NOT_FOUND")
     if token.revoked_at is None:
         with transaction.atomic():
             token.revoked_at = timezone.now()
@@ -145,6 +151,12 @@ def actor_for_token(plaintext: str) -> Actor:
         kind="token",
         id=token.pk,
         label=f"{token.user} (token {token.name})",
-        permissions=granted & role_permissions(Role.from_slug(token.user.role)),
+        permissions=granted & permissions_for_role(token.user.role),
         user_id=token.user.pk,
     )
+
+
+def _is_own(actor: Actor, user_id: int | None) -> bool:
+    """A signed-in person acting on their own tokens (not a token acting: a token
+    cannot mint or see its siblings)."""
+    return actor.kind == "user" and user_id is not None and user_id == actor.user_id

@@ -122,9 +122,8 @@ def test_registration_options_carry_the_policy_and_the_challenge_is_stored_hashe
     options = json.loads(options_json)
     assert options["rp"] == {"id": "localhost", "name": "EmDash"}
     assert options["user"]["name"] == user.email
-    assert (
-        base64url_to_bytes(options["user"]["id"]) == f"emdash-user-{user.pk}".encode()
-    )
+    assert base64url_to_bytes(options["user"]["id"]) == bytes(user.passkey_handle)
+    assert len(user.passkey_handle) == 32
     assert [p["alg"] for p in options["pubKeyCredParams"]] == [-7, -8, -257]
     assert options["authenticatorSelection"]["userVerification"] == "required"
     assert options["authenticatorSelection"]["residentKey"] == "required"

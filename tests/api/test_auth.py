@@ -41,7 +41,8 @@ def test_a_write_without_a_token_is_401_and_writes_nothing(client, posts):
     assert response.status_code == 401
     assert response.json() == error(
         "UNAUTHENTICATED",
-        "Writing needs a bearer token: Authorization: Bearer ec_pat_...",
+        "Writing needs a bearer token (Authorization: Bearer ec_pat_...) "
+        "or a signed-in session.",
     )
     assert Entry.objects.count() == 0
 

@@ -174,8 +174,8 @@ def test_authentication_errors(live_server: LiveServer, heron: str) -> None:
 
     assert bad.stderr == "error: INVALID_TOKEN: The token is unknown or revoked.\n"
     assert anonymous_write.stderr == (
-        "error: UNAUTHENTICATED: Writing needs a bearer token: "
-        "Authorization: Bearer ec_pat_...\n"
+        "error: UNAUTHENTICATED: Writing needs a bearer token "
+        "(Authorization: Bearer ec_pat_...) or a signed-in session.\n"
     )
     # Without a token, only what the public sees: live entries, as published.
     assert sorted(e["slug"] for e in anonymous_read["items"]) == [
