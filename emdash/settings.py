@@ -101,6 +101,8 @@ MIDDLEWARE = [
 ROOT_URLCONF = "emdash.urls"
 WSGI_APPLICATION = "emdash.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
+# People have no passwords; this hashes the passwords of password-protected entries.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.ScryptPasswordHasher"]
 
 TEMPLATES = [
     {
@@ -228,7 +230,6 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = int(
     os.environ.get("EMDASH_MAX_BODY_BYTES", 2 * 1024 * 1024)
 )
 NINJA_PAGINATION_MAX_LIMIT = 100
-
 
 
 def mailer_config(url: str) -> dict[str, Any]:

@@ -47,3 +47,19 @@ class SiteSetting(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class RateLimitCounter(models.Model):
+    """One rate-limit window's count, for processes that share no cache.
+
+    ``key`` is :func:`emdash.core.ratelimit.counter_key`: an HMAC, never the raw
+    address, and it names the window, so a new window is a new row.
+    """
+
+    key = models.CharField(primary_key=True, max_length=96)
+    count = models.PositiveIntegerField()
+    # Past this the window is over (with a grace for lagging clocks): the row may go.
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.count}"

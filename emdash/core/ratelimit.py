@@ -1,18 +1,26 @@
-"""Fixed-window rate limits counted in the cache.
+"""Fixed-window rate limits counted in the cache or in the database.
 
 A limit is a ``bucket`` (what is being limited, such as ``magic-link-email``) and a
 ``key`` (who: an address, an IP). Each window of ``window_seconds`` starts on a
 multiple of the window since the Unix epoch, so every process agrees on it without
-talking to the others, and each window has a counter of its own in the cache.
+talking to the others, and each window has a counter of its own.
 
-With a shared cache (``CACHE_IS_SHARED``, Redis) the counter is shared by every
-process: ``add`` and ``incr`` are atomic there, so concurrent hits never let more
-than ``limit`` through in a window. With the per-process locmem cache each process
-counts on its own, so N processes allow up to N times the limit; that is acceptable
-in development and on a single-process site, not behind several workers.
+``RATE_LIMIT_BACKEND`` says where the counters live; both backends are shared by
+every process, so concurrent hits never let more than ``limit`` through in a window:
 
-Keys are an HMAC of the key under ``SECRET_KEY``: the cache never holds a raw email
-address or IP, and the stored names cannot be reversed by hashing guesses.
+- ``cache`` (the default with Redis, ``CACHE_IS_SHARED``): ``add`` and ``incr`` are
+  atomic there. On the per-process locmem cache each process would count on its own
+  (N processes allow N times the limit), so only choose it there for one process.
+- ``database`` (the default otherwise): a :class:`RateLimitCounter` row per window,
+  counted by one ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING`` statement (SQLite
+  3.35+, PostgreSQL). Opening a window also deletes the rows of windows that are over,
+  so the table holds about one row per key active in the last window. The statement
+  runs on the default connection: call it outside ``transaction.atomic``, or a
+  rollback of the caller's transaction takes the hit back with it.
+
+Keys are an HMAC of the key under ``SECRET_KEY``: neither the cache nor the table
+ever holds a raw email address or IP, and the stored names cannot be reversed by
+hashing guesses.
 """
 
 import hashlib
@@ -21,18 +29,25 @@ import math
 import re
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 
 from emdash.core.errors import EmDashError
+from emdash.core.models import RateLimitCounter
 
-BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
+# At most 32 characters, so that a counter key fits RateLimitCounter.key (96).
+BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
 # Keep a window's counter a little past its end, so a process whose clock lags
 # behind still finds it instead of starting the window over.
 EXPIRY_GRACE_SECONDS = 5
 # add and incr race only when the counter expires in between; two rounds are plenty.
 _ATTEMPTS = 3
+# Expired rows deleted at most per opened window: bounded work for the request that
+# pays for it, and still far more than the one row each opening adds.
+_CLEANUP_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -70,9 +85,14 @@ def hit(
     moment = time.time() if now is None else now
     window_start = int(moment // window_seconds) * window_seconds
     window_end = window_start + window_seconds
-    cache_key = counter_key(bucket, key, window_start=window_start)
-    timeout = math.ceil(window_end - moment) + EXPIRY_GRACE_SECONDS
-    count = _increment(cache_key, timeout)
+    counter = counter_key(bucket, key, window_start=window_start)
+    if _in_database():
+        count = _increment_row(
+            counter, expires_at=window_end + EXPIRY_GRACE_SECONDS, moment=moment
+        )
+    else:
+        timeout = math.ceil(window_end - moment) + EXPIRY_GRACE_SECONDS
+        count = _increment(counter, timeout)
     return RateLimitState(
         allowed=count <= limit,
         remaining=max(0, limit - count),
@@ -104,11 +124,15 @@ def reset(
     _check_arguments(bucket, 1, window_seconds)
     moment = time.time() if now is None else now
     window_start = int(moment // window_seconds) * window_seconds
-    cache.delete(counter_key(bucket, key, window_start=window_start))
+    counter = counter_key(bucket, key, window_start=window_start)
+    if _in_database():
+        RateLimitCounter.objects.filter(key=counter).delete()
+    else:
+        cache.delete(counter)
 
 
 def counter_key(bucket: str, key: str, *, window_start: int) -> str:
-    """The cache key of one window's counter; ``key`` appears only as an HMAC."""
+    """The name of one window's counter; ``key`` appears only as an HMAC."""
     digest = hmac.new(
         settings.SECRET_KEY.encode(), f"{bucket}\0{key}".encode(), hashlib.sha256
     ).hexdigest()
@@ -133,10 +157,72 @@ def _increment(cache_key: str, timeout: int) -> int:
     raise RuntimeError(f"rate limit counter {cache_key!r} kept expiring")
 
 
+def _in_database() -> bool:
+    return settings.RATE_LIMIT_BACKEND == "database"
+
+
+def _increment_row(counter: str, *, expires_at: float, moment: float) -> int:
+    """Add one to ``counter``'s row, creating it at 1, and return the new count."""
+    table, key, count, expires = _quoted_names()
+    # One statement: the row lock (PostgreSQL) or the write lock (SQLite) makes
+    # concurrent hits take turns, each seeing the count the one before left.
+    # Identifiers come quoted from the model; every value is a parameter.
+    sql = (
+        f"INSERT INTO {table} ({key}, {count}, {expires}) VALUES (%s, 1, %s) "  # noqa: S608
+        f"ON CONFLICT ({key}) DO UPDATE SET {count} = {table}.{count} + 1 "
+        f"RETURNING {count}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [counter, _db_datetime(expires_at)])
+        # fetchall steps SQLite's statement to its end, which releases the lock.
+        [(new_count,)] = cursor.fetchall()
+    if new_count == 1:
+        _delete_expired(moment)
+    return new_count
+
+
+def _delete_expired(moment: float) -> None:
+    """Delete rows of windows that are over; a window opening pays for it, so the
+    table stays about as big as the keys active in one window."""
+    table, key, _, expires = _quoted_names()
+    # On PostgreSQL, rows another request is deleting (or counting) are skipped rather
+    # than waited for: no request blocks on cleanup, and two cleanups cannot deadlock.
+    skip_locked = (
+        " FOR UPDATE SKIP LOCKED"
+        if connection.features.has_select_for_update_skip_locked
+        else ""
+    )
+    sql = (
+        f"DELETE FROM {table} WHERE {key} IN ("  # noqa: S608 - quoted identifiers
+        f"SELECT {key} FROM {table} WHERE {expires} < %s LIMIT %s{skip_locked})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [_db_datetime(moment), _CLEANUP_BATCH])
+
+
+def _quoted_names() -> tuple[str, str, str, str]:
+    meta = RateLimitCounter._meta
+    names = (
+        meta.db_table,
+        meta.get_field("key").column,
+        meta.get_field("count").column,
+        meta.get_field("expires_at").column,
+    )
+    table, key, count, expires = (connection.ops.quote_name(n) for n in names)
+    return table, key, count, expires
+
+
+def _db_datetime(unix_seconds: float) -> str | datetime:
+    """A Unix time as the connection stores a DateTimeField (SQLite: UTC text)."""
+    moment = datetime.fromtimestamp(unix_seconds, tz=UTC)
+    return connection.ops.adapt_datetimefield_value(moment)
+
+
 def _check_arguments(bucket: str, limit: int, window_seconds: int) -> None:
     if not BUCKET_NAME.fullmatch(bucket):
         raise ValueError(
-            f"rate limit buckets are lowercase letters, digits, - and _: {bucket!r}"
+            "rate limit buckets are up to 32 lowercase letters, digits, - and _: "
+            f"{bucket!r}"
         )
     if limit < 1 or window_seconds < 1:
         raise ValueError("limit and window_seconds must be at least 1")

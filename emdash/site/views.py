@@ -24,13 +24,17 @@ from emdash.content.queries import (
     public_term,
 )
 from emdash.content.services.taxonomies import terms_for_entries
-from emdash.core import epoch
+from emdash.core import epoch, ratelimit
+from emdash.core.client_ip import client_ip
 from emdash.site import cache
 from emdash.site.rendering import render_page
 from emdash.site.routing import resolve_entry
 from emdash.site.snapshot import SiteSnapshot, site_snapshot
 
 NO_STORE = "private, no-store"
+# Guesses at an entry's password per client address and entry.
+PASSWORD_TRIES = 10
+PASSWORD_WINDOW_SECONDS = 15 * 60
 # /category/news/, /tag/python/: tried once no entry matches the path.
 TERM_ARCHIVE = re.compile(r"/([a-z][a-z0-9_-]{0,62})/([^/]+)/")
 
@@ -162,6 +166,7 @@ def _render_entry(
     *,
     locked: bool = False,
     wrong_password: bool = False,
+    too_many_attempts: bool = False,
     status: int = 200,
 ) -> HttpResponse:
     terms = {} if locked else terms_for_entries([entry.id]).get(entry.id, {})
@@ -172,6 +177,7 @@ def _render_entry(
         terms=terms,
         locked=locked,
         wrong_password=wrong_password,
+        too_many_attempts=too_many_attempts,
         canonical=entry.seo.get("canonical") or entry.url,
     )
     templates = [f"entry-{entry.collection}.html", "entry.html"]
@@ -181,8 +187,28 @@ def _render_entry(
 def _password_entry(
     request: HttpRequest, snapshot: SiteSnapshot, entry: PublicEntry
 ) -> HttpResponse:
-    """The body only for a POST with the right password; nothing here is cached."""
+    """The body only for a POST with the right password; nothing here is cached.
+    Guesses are rate limited per client address and entry."""
     if request.method == "POST":
+        try:
+            ratelimit.check_and_hit(
+                "entry-password",
+                f"{client_ip(request)} {entry.id}",
+                limit=PASSWORD_TRIES,
+                window_seconds=PASSWORD_WINDOW_SECONDS,
+            )
+        except ratelimit.RateLimited as limited:
+            response = _render_entry(
+                request,
+                snapshot,
+                entry,
+                locked=True,
+                too_many_attempts=True,
+                status=limited.status,
+            )
+            response["Retry-After"] = str(limited.retry_after)
+            response["Cache-Control"] = NO_STORE
+            return response
         given = request.POST.get("password", "")
         unlocked = check_entry_password(entry.id, given)
         response = _render_entry(

@@ -1,22 +1,41 @@
+"""Rate limits on each backend: the cache (locmem, Redis) and the database.
+
+The tests marked for the database run on both passes, SQLite and PostgreSQL.
+"""
+
+import json
+import os
+import subprocess
+import sys
 import threading
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 import redis
+from django.conf import settings as django_settings
 from django.core.cache import cache, caches
+from django.db import connection, connections
+from pytest_django import DjangoAssertNumQueries
 from pytest_django.fixtures import Settings
 
 from emdash.core import ratelimit
 from emdash.core.errors import EmDashError
+from emdash.core.models import RateLimitCounter
 from emdash.core.ratelimit import RateLimited, RateLimitState
 from tests.services import require_service
 
+REPO = Path(__file__).resolve().parents[2]
 REDIS_URL = "redis://127.0.0.1:6379/0"
 # A moment 10 seconds into a 60-second window (1_800_000_000 is a multiple of 60).
 T0 = 1_800_000_010.0
+# The window around T0 is [T0 - 10, T0 + 50); its row expires 5 seconds after.
+WINDOW_START = int(T0) - 10
 
 
 def _locmem() -> dict[str, Any]:
@@ -28,14 +47,21 @@ def _locmem() -> dict[str, Any]:
     }
 
 
-@pytest.fixture(params=["locmem", "redis"])
+@pytest.fixture(
+    params=["locmem", "redis", pytest.param("database", marks=pytest.mark.django_db)]
+)
 def backend(request: pytest.FixtureRequest, settings: Settings) -> Iterator[str]:
-    """Runs a test once on locmem and once on Redis, under a prefix of its own."""
-    if request.param == "locmem":
+    """Runs a test on locmem, on Redis under a prefix of its own, and in the database
+    (with an empty locmem cache beside it, which must stay empty)."""
+    if request.param in ("locmem", "database"):
         settings.CACHES = _locmem()
         settings.CACHE_IS_SHARED = False
-        yield "locmem"
+        settings.RATE_LIMIT_BACKEND = (
+            "cache" if request.param == "locmem" else "database"
+        )
+        yield request.param
         return
+    settings.RATE_LIMIT_BACKEND = "cache"
     require_service("redis")
     prefix = f"emdash-test-{uuid.uuid4().hex}"
     settings.CACHES = {
@@ -52,6 +78,12 @@ def backend(request: pytest.FixtureRequest, settings: Settings) -> Iterator[str]
     if keys:
         client.delete(*keys)
     client.close()
+
+
+# The database backend alone (a marked param: a plain one would drop the mark).
+IN_DATABASE = pytest.mark.parametrize(
+    "backend", [pytest.param("database", marks=pytest.mark.django_db)], indirect=True
+)
 
 
 def _hit(key: str = "ada@example.com", *, now: float = T0) -> RateLimitState:
@@ -125,18 +157,27 @@ def test_reset_forgets_the_attempts_in_this_window(backend: str) -> None:
     assert _hit() == RateLimitState(allowed=True, remaining=2, retry_after=50)
 
 
-def test_the_cache_never_holds_the_raw_key(backend: str) -> None:
+def test_the_store_never_holds_the_raw_key(backend: str) -> None:
     _hit("ada@example.com")
 
     key = ratelimit.counter_key(
-        "magic-link", "ada@example.com", window_start=int(T0) - 10
+        "magic-link", "ada@example.com", window_start=WINDOW_START
     )
 
     assert "ada" not in key
     assert "example" not in key
     assert key.startswith("emdash:ratelimit:magic-link:")
-    assert key.endswith(f":{int(T0) - 10}")
-    assert cache.get(key) == 1
+    assert key.endswith(f":{WINDOW_START}")
+    assert _stored_count(backend, key) == 1
+
+
+def _stored_count(backend: str, key: str) -> int | None:
+    if backend != "database":
+        return cache.get(key)
+    # The cache beside the database backend is never written to.
+    assert cache.get(key) is None
+    row = RateLimitCounter.objects.filter(key=key).first()
+    return row.count if row else None
 
 
 def test_the_key_hash_depends_on_the_secret_key(settings: Settings) -> None:
@@ -150,13 +191,16 @@ def test_counters_expire_after_their_window(backend: str) -> None:
     _hit()
 
     key = ratelimit.counter_key(
-        "magic-link", "ada@example.com", window_start=int(T0) - 10
+        "magic-link", "ada@example.com", window_start=WINDOW_START
     )
     # 50 seconds left in the window, plus the grace for lagging clocks.
     assert _seconds_to_live(backend, key) == pytest.approx(55, abs=1)
 
 
 def _seconds_to_live(backend: str, key: str) -> float:
+    if backend == "database":
+        # Rows expire on the clock of the hit (``now``), not the test's.
+        return RateLimitCounter.objects.get(key=key).expires_at.timestamp() - T0
     if backend == "redis":
         client = redis.Redis.from_url(REDIS_URL)
         ttl = client.ttl(cache.make_key(key))
@@ -168,13 +212,20 @@ def _seconds_to_live(backend: str, key: str) -> float:
 
 @pytest.mark.parametrize(
     ("bucket", "limit", "window"),
-    [("Magic Link", 3, 60), ("magic:link", 3, 60), ("magic-link", 0, 60), ("ok", 3, 0)],
+    [
+        ("Magic Link", 3, 60),
+        ("magic:link", 3, 60),
+        ("magic-link", 0, 60),
+        ("ok", 3, 0),
+        ("b" * 33, 3, 60),
+    ],
 )
 def test_bad_arguments_are_refused(bucket: str, limit: int, window: int) -> None:
     with pytest.raises(ValueError, match="rate limit buckets|at least 1"):
         ratelimit.hit(bucket, "key", limit=limit, window_seconds=window)
 
 
+@pytest.mark.parametrize("backend", ["locmem", "redis"], indirect=True)
 def test_a_counter_that_expires_between_add_and_incr_starts_again(
     backend: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -194,33 +245,70 @@ def test_a_counter_that_expires_between_add_and_incr_starts_again(
     assert len(calls) == 1
 
 
-# locmem counts per process; the guarantee across processes is Redis's.
-@pytest.mark.parametrize("backend", ["redis"], indirect=True)
-def test_threads_hammering_one_key_never_exceed_the_limit(backend: str) -> None:
-    limit, threads, hits_each = 25, 8, 20
+LIMIT, THREADS, HITS_EACH = 25, 8, 20
+
+
+def _hammer_from_threads() -> list[bool]:
+    """THREADS threads hit one key HITS_EACH times each, all starting at once."""
     allowed: list[bool] = []
     lock = threading.Lock()
-    start = threading.Barrier(threads)
+    start = threading.Barrier(THREADS)
 
     def hammer() -> None:
-        start.wait()
-        for _ in range(hits_each):
-            state = ratelimit.hit(
-                "sign-in", "203.0.113.9", limit=limit, window_seconds=60, now=T0
-            )
-            with lock:
-                allowed.append(state.allowed)
+        try:
+            start.wait()
+            for _ in range(HITS_EACH):
+                state = ratelimit.hit(
+                    "sign-in", "203.0.113.9", limit=LIMIT, window_seconds=60, now=T0
+                )
+                with lock:
+                    allowed.append(state.allowed)
+        finally:
+            # Each thread has its own connection; an open one would block the test
+            # database's teardown on PostgreSQL.
+            connections.close_all()
 
-    workers = [threading.Thread(target=hammer) for _ in range(threads)]
+    workers = [threading.Thread(target=hammer, daemon=True) for _ in range(THREADS)]
     for worker in workers:
         worker.start()
     for worker in workers:
-        worker.join()
+        worker.join(timeout=60)
+    assert [worker.is_alive() for worker in workers] == [False] * THREADS
+    return allowed
 
-    assert len(allowed) == threads * hits_each
-    assert allowed.count(True) == limit
-    key = ratelimit.counter_key("sign-in", "203.0.113.9", window_start=int(T0) - 10)
-    assert cache.get(key) == threads * hits_each
+
+def _sign_in_key() -> str:
+    return ratelimit.counter_key("sign-in", "203.0.113.9", window_start=WINDOW_START)
+
+
+# locmem counts per process; across processes the guarantee is Redis's or the
+# database's.
+@pytest.mark.parametrize("backend", ["redis"], indirect=True)
+def test_threads_hammering_one_key_never_exceed_the_limit(backend: str) -> None:
+    allowed = _hammer_from_threads()
+
+    assert len(allowed) == THREADS * HITS_EACH
+    assert allowed.count(True) == LIMIT
+    assert cache.get(_sign_in_key()) == THREADS * HITS_EACH
+
+
+@pytest.mark.django_db(transaction=True)
+def test_threads_hammering_one_key_in_the_database_never_exceed_the_limit(
+    settings: Settings,
+) -> None:
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        pytest.skip(
+            "threads share the in-memory test database through SQLite's shared cache, "
+            "whose table locks fail at once instead of waiting; the PostgreSQL pass "
+            "runs this, and the process test below covers SQLite on a file"
+        )
+    settings.RATE_LIMIT_BACKEND = "database"
+
+    allowed = _hammer_from_threads()
+
+    assert len(allowed) == THREADS * HITS_EACH
+    assert allowed.count(True) == LIMIT
+    assert RateLimitCounter.objects.get(key=_sign_in_key()).count == THREADS * HITS_EACH
 
 
 @pytest.mark.parametrize("backend", ["redis"], indirect=True)
@@ -246,3 +334,242 @@ def test_a_counter_recreated_by_redis_incr_gets_its_expiry_back(
     assert state == RateLimitState(allowed=True, remaining=2, retry_after=50)
     assert client.ttl(cache.make_key(key)) == pytest.approx(55, abs=1)
     client.close()
+
+
+# Hits in separate processes, as behind gunicorn: the point of the database backend.
+CHILD = """
+import json, sys
+import django
+
+django.setup()
+from emdash.core import ratelimit
+
+limit, hits, now = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+print("ready", flush=True)
+sys.stdin.readline()
+allowed = [
+    ratelimit.hit("sign-in", "203.0.113.9", limit=limit, window_seconds=60, now=now)
+    .allowed
+    for _ in range(hits)
+]
+print(json.dumps(allowed), flush=True)
+"""
+
+
+def _child_env(database_url: str) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    env.pop("EMDASH_CACHE_URL", None)
+    env["DJANGO_SETTINGS_MODULE"] = "emdash.settings"
+    env["EMDASH_DATA_DIR"] = str(django_settings.DATA_DIR)
+    env["EMDASH_RATE_LIMIT_BACKEND"] = "database"
+    env["DATABASE_URL"] = database_url
+    return env
+
+
+def _database_url_for_children(tmp_path: Path) -> str:
+    if connection.vendor == "postgresql":
+        # At test time NAME is pytest-django's test database, not DATABASE_URL's.
+        db = django_settings.DATABASES["default"]
+        auth = quote(db["USER"]) + (
+            f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else ""
+        )
+        return f"postgres://{auth}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    # The in-memory test database is this process's alone: the children share a file,
+    # migrated the way a site's is.
+    url = f"sqlite:///{tmp_path / 'ratelimit.sqlite3'}"
+    subprocess.run(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "manage.py", "migrate", "core", "--verbosity", "0"],
+        cwd=REPO,
+        env=_child_env(url),
+        check=True,
+        timeout=60,
+    )
+    return url
+
+
+@pytest.mark.django_db(transaction=True)
+def test_processes_hammering_one_key_share_the_limit(tmp_path: Path) -> None:
+    processes, hits_each, limit = 4, 15, 25
+    env = _child_env(_database_url_for_children(tmp_path))
+    children = [
+        subprocess.Popen(  # noqa: S603 - our own interpreter and code
+            [sys.executable, "-c", CHILD, str(limit), str(hits_each), str(T0)],
+            cwd=REPO,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(processes)
+    ]
+    try:
+        for child in children:
+            assert child.stdout is not None
+            assert child.stdout.readline() == "ready\n"
+        # Every child is set up: let them all go at once.
+        for child in children:
+            assert child.stdin is not None
+            child.stdin.write("go\n")
+            child.stdin.flush()
+        results = [json.loads(child.communicate(timeout=60)[0]) for child in children]
+    finally:
+        for child in children:
+            child.kill()
+            child.wait()
+
+    assert [child.returncode for child in children] == [0] * processes
+    allowed = [state for result in results for state in result]
+    assert len(allowed) == processes * hits_each
+    assert allowed.count(True) == limit
+
+
+def _row(key: str, *, count: int, expires_at: float) -> RateLimitCounter:
+    return RateLimitCounter(
+        key=key, count=count, expires_at=datetime.fromtimestamp(expires_at, tz=UTC)
+    )
+
+
+def _keys() -> set[str]:
+    return set(RateLimitCounter.objects.values_list("key", flat=True))
+
+
+@IN_DATABASE
+def test_opening_a_window_deletes_the_rows_of_windows_that_are_over(
+    backend: str,
+) -> None:
+    _hit("ada@example.com", now=T0)
+    ada = ratelimit.counter_key(
+        "magic-link", "ada@example.com", window_start=WINDOW_START
+    )
+    RateLimitCounter.objects.bulk_create(
+        [
+            _row("long-gone", count=7, expires_at=T0 - 3600),
+            _row("just-over", count=1, expires_at=T0 + 53),
+        ]
+    )
+
+    # A new window opens at T0 + 50; Ada's window is over, but within its grace.
+    _hit("grace@example.com", now=T0 + 54)
+    after_first = _keys()
+    # Past the grace, the next window opened deletes Ada's row too.
+    _hit("linus@example.com", now=T0 + 56)
+    after_second = _keys()
+
+    assert "long-gone" not in after_first
+    assert "just-over" not in after_first
+    assert ada in after_first
+    assert ada not in after_second
+    assert len(after_second) == 2
+
+
+@IN_DATABASE
+def test_counting_in_an_open_window_is_one_statement_and_deletes_nothing(
+    backend: str, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    with django_assert_num_queries(2):
+        _hit(now=T0)
+    RateLimitCounter.objects.bulk_create(
+        [_row("long-gone", count=1, expires_at=T0 - 60)]
+    )
+
+    with django_assert_num_queries(1):
+        state = _hit(now=T0 + 1)
+
+    assert state == RateLimitState(allowed=True, remaining=1, retry_after=49)
+    assert "long-gone" in _keys()
+
+
+@IN_DATABASE
+def test_each_window_opened_deletes_a_bounded_batch(backend: str) -> None:
+    batch = ratelimit._CLEANUP_BATCH
+    RateLimitCounter.objects.bulk_create(
+        [_row(f"old-{n}", count=1, expires_at=T0 - 60) for n in range(batch + 10)]
+    )
+
+    _hit("ada@example.com")
+    left_after_one = RateLimitCounter.objects.filter(key__startswith="old-").count()
+    _hit("grace@example.com")
+
+    assert left_after_one == 10
+    assert not RateLimitCounter.objects.filter(key__startswith="old-").exists()
+
+
+@IN_DATABASE
+def test_reset_deletes_the_row(backend: str) -> None:
+    _hit()
+    _hit("grace@example.com")
+
+    ratelimit.reset("magic-link", "ada@example.com", window_seconds=60, now=T0)
+
+    grace = ratelimit.counter_key(
+        "magic-link", "grace@example.com", window_start=WINDOW_START
+    )
+    assert _keys() == {grace}
+
+
+@IN_DATABASE
+def test_the_longest_bucket_fits_the_counter_row(backend: str) -> None:
+    bucket = "b" * 32
+    # The last moment with a 10-digit window start (year 2286).
+    now = 9_999_999_999.0
+    key = ratelimit.counter_key(bucket, "203.0.113.9", window_start=int(now))
+
+    state = ratelimit.hit(bucket, "203.0.113.9", limit=1, window_seconds=1, now=now)
+
+    assert state.allowed is True
+    # SQLite does not enforce a VARCHAR's length: check it here for both.
+    assert len(key) <= RateLimitCounter._meta.get_field("key").max_length
+    assert _keys() == {key}
+
+
+PROBE = "import emdash.settings as s; print(s.RATE_LIMIT_BACKEND)"
+
+
+def _rate_limit_backend(
+    env: dict[str, str], tmp_path: Path
+) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("EMDASH_")}
+    clean.pop("DATABASE_URL", None)
+    return subprocess.run(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", PROBE],
+        cwd=REPO,
+        env={**clean, "EMDASH_DATA_DIR": str(tmp_path), **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "database"),
+        ({"EMDASH_RATE_LIMIT_BACKEND": ""}, "database"),
+        ({"EMDASH_CACHE_URL": "redis://127.0.0.1:6379/0"}, "cache"),
+        (
+            {
+                "EMDASH_CACHE_URL": "redis://127.0.0.1:6379/0",
+                "EMDASH_RATE_LIMIT_BACKEND": "database",
+            },
+            "database",
+        ),
+        ({"EMDASH_RATE_LIMIT_BACKEND": "cache"}, "cache"),
+    ],
+)
+def test_the_backend_defaults_to_the_database_unless_the_cache_is_shared(
+    env: dict[str, str], expected: str, tmp_path: Path
+) -> None:
+    probe = _rate_limit_backend(env, tmp_path)
+
+    assert probe.returncode == 0, probe.stderr
+    assert probe.stdout == f"{expected}\n"
+
+
+def test_an_unknown_backend_is_refused(tmp_path: Path) -> None:
+    probe = _rate_limit_backend({"EMDASH_RATE_LIMIT_BACKEND": "redis"}, tmp_path)
+
+    assert probe.returncode != 0
+    assert (
+        "ValueError: EMDASH_RATE_LIMIT_BACKEND must be cache or database, got 'redis'"
+        in probe.stderr
+    )

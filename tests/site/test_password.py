@@ -106,3 +106,25 @@ def test_posting_to_a_public_entry_is_not_allowed(client: Client, editor) -> Non
 
     assert response.status_code == 405
     assert response["Allow"] == "GET, HEAD"
+
+
+@pytest.mark.usefixtures("secret")
+def test_guessing_is_rate_limited_per_address_and_entry(settings) -> None:
+    client = Client()
+    for _ in range(10):
+        assert client.post("/posts/secret/", {"password": "guess"}).status_code == 403
+
+    refused = client.post("/posts/secret/", {"password": "open sesame"})
+
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) > 0
+    assert refused["Cache-Control"] == "private, no-store"
+    html = refused.content.decode()
+    assert "Too many attempts" in html
+    assert BODY not in html
+    # Another visitor is not held back by someone else's guessing.
+    other = Client(REMOTE_ADDR="203.0.113.9")
+    assert (
+        BODY
+        in other.post("/posts/secret/", {"password": "open sesame"}).content.decode()
+    )
