@@ -14,7 +14,12 @@ from emdash.accounts.models import ApiToken, User
 from emdash.accounts.roles import permissions_for_role
 from emdash.core import audit
 from emdash.core.actors import Actor
-from emdash.core.errors import NotFound, Unauthenticated, ValidationFailed
+from emdash.core.errors import (
+    NotFound,
+    PermissionDenied,
+    Unauthenticated,
+    ValidationFailed,
+)
 from emdash.core.permissions import ALL_SCOPES, scope_permissions
 
 PREFIX = "ec_pat_"
@@ -60,6 +65,16 @@ def create_token(
         errors["expires_at"] = "must be in the future"
     if errors:
         raise ValidationFailed("The token request is invalid.", fields=errors)
+    granted = scope_permissions(scopes)
+    if user is not None:
+        granted &= permissions_for_role(user.role)
+    if missing := granted - actor.permissions:
+        # tokens:manage alone must not mint a token stronger than its holder.
+        raise PermissionDenied(
+            "The token would hold permissions you lack "
+            f"({', '.join(sorted(missing))}); narrow its scopes.",
+            code="ROLE_ABOVE_YOURS",
+        )
     plaintext = PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
         token = ApiToken.objects.create(

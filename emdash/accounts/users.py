@@ -147,6 +147,8 @@ def sign_out_everywhere(actor: Actor, user_id: int | str) -> None:
         actor.require("users:manage")
     with transaction.atomic():
         user = _load(user_id, lock=True)
+        if user.pk != actor.user_id:
+            require_holds(actor, user.role, "sign out a user with the role")
         user.session_salt = new_session_salt()
         user.save(update_fields=["session_salt"])
         audit.record(
