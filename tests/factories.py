@@ -2,11 +2,13 @@
 
 from typing import Any
 
-from emdash.accounts.models import User
+from emdash.accounts import passkeys
+from emdash.accounts.models import CustomRole, User
 from emdash.content.models import Collection
 from emdash.content.services import collections
 from emdash.core.actors import SYSTEM, Actor, user_actor
 from emdash.core.permissions import Role
+from tests.softauthn import SoftAuthenticator
 
 POST_FIELDS: list[dict[str, Any]] = [
     {"slug": "title", "type": "string", "required": True, "searchable": True},
@@ -48,3 +50,24 @@ def make_collection(
             **extra,
         },
     )
+
+
+def make_custom_role(
+    slug: str, permissions: set[str] | frozenset[str] | list[str]
+) -> CustomRole:
+    return CustomRole.objects.create(
+        slug=slug, name=slug.title(), permissions=sorted(permissions)
+    )
+
+
+def add_passkey(
+    user: User, authenticator: SoftAuthenticator | None = None, name: str = "Soft"
+) -> SoftAuthenticator:
+    """Register a passkey for ``user`` through the real ceremony (SITE_URL must be
+    the authenticator's origin); returns the authenticator that holds it."""
+    authenticator = authenticator or SoftAuthenticator()
+    options, challenge_id = passkeys.begin_registration(user)
+    passkeys.finish_registration(
+        user, challenge_id, authenticator.create(options), name=name
+    )
+    return authenticator

@@ -83,7 +83,12 @@ def finish(
             "An account with this email exists already; sign in instead.",
             code="USER_EXISTS",
         ) from None
-    passkeys.save_passkey(user, verified, name=passkey_name or PASSKEY_NAME_DEFAULT)
+    passkeys.save_passkey(
+        user,
+        verified,
+        name=passkey_name or PASSKEY_NAME_DEFAULT,
+        handle=bytes(row.user_handle or b""),
+    )
     link.user = user
     link.save(update_fields=["user"])
     return user, pending

@@ -94,6 +94,17 @@ def resend_invite(actor: Actor, invite_id: str) -> tuple[IssuedLink, bool]:
         if invite.used_at is not None:
             raise Conflict("This invite has been accepted already.", code="INVITE_USED")
         require_holds(actor, invite.role, "invite someone as")
+        if User.objects.filter(email__iexact=invite.email).exists():
+            raise Conflict(
+                f"{invite.email} has an account already.", code="USER_EXISTS"
+            )
+        # Resending (even a revoked invite) makes it the address's one live invite.
+        AccessLink.objects.filter(
+            purpose=AccessLink.INVITE,
+            email__iexact=invite.email,
+            used_at__isnull=True,
+            revoked_at__isnull=True,
+        ).exclude(pk=invite.pk).update(revoked_at=timezone.now())
         issued = links.reissue(invite)
         audit.record(
             actor,

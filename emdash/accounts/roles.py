@@ -6,11 +6,12 @@ import re
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 
-from emdash.accounts.models import CustomRole, User
+from emdash.accounts.models import AccessLink, CustomRole, User
 from emdash.core import audit
 from emdash.core.actors import Actor
-from emdash.core.errors import Conflict, NotFound, ValidationFailed
+from emdash.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from emdash.core.permissions import ALL_PERMISSIONS, Role, role_permissions
 
 SLUG = re.compile(r"[a-z][a-z0-9-]{1,31}")
@@ -95,6 +96,7 @@ def create_role(
         errors["slug"] = "is the name of a built-in role"
     if errors:
         raise ValidationFailed("The role is invalid.", fields=errors)
+    _require_holds(actor, frozenset(permissions))
     with transaction.atomic():
         if CustomRole.objects.filter(slug=slug).exists():
             raise Conflict(f"A role '{slug}' exists already.", code="ROLE_EXISTS")
@@ -139,6 +141,10 @@ def update_role(
         )
         if errors:
             raise ValidationFailed("The role is invalid.", fields=errors)
+        # Neither raise a role above yourself nor touch one that is above you.
+        _require_holds(actor, frozenset(row.permissions))
+        if permissions is not None:
+            _require_holds(actor, frozenset(permissions))
         before = list(row.permissions)
         if name is not None:
             row.name = name.strip()
@@ -167,6 +173,7 @@ def delete_role(actor: Actor, slug: str) -> None:
         row = CustomRole.objects.select_for_update().filter(slug=slug).first()
         if row is None:
             raise NotFound(f"No role '{slug}'.", code="ROLE_NOT_FOUND")
+        _require_holds(actor, frozenset(row.permissions))
         holders = User.objects.filter(role=slug).count()
         if holders:
             raise Conflict(
@@ -174,8 +181,29 @@ def delete_role(actor: Actor, slug: str) -> None:
                 "first.",
                 code="ROLE_IN_USE",
             )
+        promised = AccessLink.objects.filter(
+            purpose=AccessLink.INVITE,
+            role=slug,
+            used_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        ).count()
+        if promised:
+            raise Conflict(
+                f"{promised} pending invite(s) grant the role '{slug}'; revoke them "
+                "first.",
+                code="ROLE_IN_USE",
+            )
         row.delete()
         audit.record(actor, "role.delete", target_type="role", target_id=slug)
+
+
+def _require_holds(actor: Actor, permissions: frozenset[str]) -> None:
+    if missing := permissions - actor.permissions:
+        raise PermissionDenied(
+            f"A role cannot hold permissions you lack ({', '.join(sorted(missing))}).",
+            code="ROLE_ABOVE_YOURS",
+        )
 
 
 def _validate(*, name: str, permissions: list[str], description: str) -> dict[str, str]:
