@@ -5,7 +5,18 @@ from importlib.metadata import PackageNotFoundError, version
 
 from django.views.decorators.http import require_safe
 
-from emdash.api import content, menus, schema, search, settings, taxonomies, tokens
+from emdash.api import (
+    accounts,
+    audit,
+    content,
+    menus,
+    schema,
+    search,
+    settings,
+    taxonomies,
+    tokens,
+    users,
+)
 from emdash.api.application import EmDashAPI, JSONParser, PydanticJSONRenderer
 from emdash.api.auth import BearerOrAnonymous
 from emdash.api.errors import install as install_error_handlers
@@ -19,8 +30,10 @@ api = EmDashAPI(
     title="EmDash",
     version=api_version,
     description=(
-        "Content, schema, taxonomies, menus, settings, search and tokens. "
-        "Send `Authorization: Bearer ec_pat_...`; without it you read live public "
+        "Content, schema, taxonomies, menus, settings, search, tokens and "
+        "accounts (sign-in, setup, invites, users, roles, the audit log). Send "
+        "`Authorization: Bearer ec_pat_...`, or the admin's session cookie with the "
+        "`X-CSRFToken` header on writes; without either you read live public "
         'content only. Errors are `{"error": {"code", "message", "details"}}`.'
     ),
     urls_namespace="emdash_api",
@@ -40,3 +53,6 @@ api.add_router("/menus", menus.router)
 api.add_router("/settings", settings.router)
 api.add_router("/search", search.router)
 api.add_router("/tokens", tokens.router)
+api.add_router("", accounts.router)
+api.add_router("", users.router)
+api.add_router("/audit", audit.router)

@@ -23,6 +23,7 @@ from emdash.core.errors import (
     PayloadTooLarge,
     ValidationFailed,
 )
+from emdash.core.ratelimit import RateLimited
 
 if TYPE_CHECKING:
     from ninja import NinjaAPI
@@ -81,7 +82,12 @@ class HttpFailure(EmDashError):
 def error_response(
     api: "NinjaAPI", request: HttpRequest, error: EmDashError
 ) -> HttpResponse:
-    return api.create_response(request, {"error": error.as_dict()}, status=error.status)
+    response = api.create_response(
+        request, {"error": error.as_dict()}, status=error.status
+    )
+    if isinstance(error, RateLimited):
+        response["Retry-After"] = str(error.retry_after)
+    return response
 
 
 def field_path(location: tuple[int | str, ...]) -> str:

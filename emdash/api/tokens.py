@@ -1,4 +1,5 @@
-"""API tokens: /_emdash/api/tokens (administrators, or tokens with tokens:manage)."""
+"""API tokens: /_emdash/api/tokens (administrators, or tokens with tokens:manage;
+anyone signed in may revoke their own)."""
 
 from typing import ClassVar
 
@@ -6,10 +7,13 @@ from django.http import HttpRequest
 from ninja import Router
 from pydantic import AwareDatetime, Field, StrictStr
 
+from emdash.accounts.models import User
 from emdash.accounts.schemas import TokenCreatedOut, TokenListOut, TokenOut, token_out
 from emdash.accounts.tokens import create_token, list_tokens, revoke_token
 from emdash.api.auth import actor_of
 from emdash.api.bodies import Body
+from emdash.core.actors import Actor
+from emdash.core.errors import ValidationFailed
 from emdash.core.permissions import ALL_SCOPES
 
 router = Router(tags=["tokens"])
@@ -25,6 +29,23 @@ class TokenIn(Body):
     expires_at: AwareDatetime | None = Field(
         None, description="Never expires when left out"
     )
+    user: StrictStr | None = Field(
+        None,
+        description="A user's email: the token acts for them, with its scopes ∩ "
+        "their role. Left out, it is an operator token.",
+    )
+
+
+def _user_by_email(actor: Actor, email: str) -> User:
+    user = User.objects.filter(email__iexact=email.strip()).first()
+    if user is None:
+        # Only token managers learn whether an address has an account.
+        actor.require("tokens:manage")
+        raise ValidationFailed(
+            f"No user with the email {email}.",
+            fields={"user": "no user has this email address"},
+        )
+    return user
 
 
 @router.get(
@@ -43,13 +64,16 @@ def list_tokens_view(request: HttpRequest) -> TokenListOut:
     response={201: TokenCreatedOut},
     operation_id="create_token",
     url_name="create_token",
-    summary="Create an operator token; the answer holds its secret, once",
+    summary="Create a token, for a user or the operator; the answer holds its "
+    "secret, once",
 )
 def create_token_view(request: HttpRequest, payload: TokenIn) -> TokenCreatedOut:
+    actor = actor_of(request)
     issued = create_token(
-        actor_of(request),
+        actor,
         name=payload.name,
         scopes=payload.scopes,
+        user=None if payload.user is None else _user_by_email(actor, payload.user),
         expires_at=payload.expires_at,
     )
     return TokenCreatedOut(
