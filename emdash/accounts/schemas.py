@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from django.utils import timezone
 from pydantic import BaseModel, Field
 
 if TYPE_CHECKING:
@@ -185,6 +184,9 @@ def invite_status(invite: AccessLink, now: datetime) -> InviteStatus:
 
 
 def invite_out(invite: AccessLink) -> InviteOut:
+    # Imported here: the CLI reads these models without loading Django.
+    from django.utils import timezone
+
     return InviteOut(
         id=invite.pk,
         email=invite.email,

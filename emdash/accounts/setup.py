@@ -11,6 +11,7 @@ finds the claim row taken (a primary key insert the database serialises).
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from emdash.accounts import enrolment, links
 from emdash.accounts.models import AccessLink, User
@@ -34,6 +35,17 @@ class AlreadySetUp(Conflict):
 
 def needs_setup() -> bool:
     return not administrator_exists()
+
+
+def setup_link_waiting() -> bool:
+    """Whether a setup URL issued earlier can still be used (its token cannot be
+    shown again: only its hash is kept)."""
+    return AccessLink.objects.filter(
+        purpose=AccessLink.SETUP,
+        used_at__isnull=True,
+        revoked_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    ).exists()
 
 
 def issue_setup_url(created_by: str = "operator") -> str:

@@ -43,11 +43,15 @@ def create_token(
     name: str,
     scopes: list[str],
     user: User | None = None,
+    user_email: str | None = None,
     expires_at: datetime | None = None,
 ) -> IssuedToken:
     """Create a token. ``user`` binds it to a person (it then acts with scopes ∩
     their role); without one it is an operator token. Anyone signed in may create
-    tokens for themselves; other tokens need ``tokens:manage``."""
+    tokens for themselves; other tokens need ``tokens:manage``. ``user_email``
+    names the user by address instead."""
+    if user_email is not None:
+        user = _user_by_email(actor, user_email)
     if not _is_own(actor, user.pk if user else None):
         actor.require("tokens:manage")
     errors: dict[str, str] = {}
@@ -175,3 +179,15 @@ def _is_own(actor: Actor, user_id: int | None) -> bool:
     """A signed-in person acting on their own tokens (not a token acting: a token
     cannot mint or see its siblings)."""
     return actor.kind == "user" and user_id is not None and user_id == actor.user_id
+
+
+def _user_by_email(actor: Actor, email: str) -> User:
+    user = User.objects.filter(email__iexact=email.strip()).first()
+    if user is None:
+        # Only token managers learn whether an address has an account.
+        actor.require("tokens:manage")
+        raise ValidationFailed(
+            f"No user with the email {email}.",
+            fields={"user": "no user has this email address"},
+        )
+    return user

@@ -3,7 +3,18 @@ shell or an agent. docs/cli.md is the reference."""
 
 import typer
 
-from emdash.cli import content, menu, schema, search, serve, taxonomy, tokens, transfer
+from emdash.cli import (
+    content,
+    menu,
+    roles,
+    schema,
+    search,
+    serve,
+    taxonomy,
+    tokens,
+    transfer,
+    users,
+)
 
 app = typer.Typer(
     name="emdash",
@@ -20,11 +31,14 @@ app.command("serve")(serve.serve)
 app.command("migrate")(serve.migrate)
 app.command("seed")(transfer.seed)
 app.command("publish-due")(content.publish_due)
+app.command("setup-url")(users.setup_url)
 app.add_typer(content.app, name="content")
 app.add_typer(schema.app, name="schema")
 app.command("search")(search.search)
 app.add_typer(taxonomy.app, name="taxonomy")
 app.add_typer(menu.app, name="menu")
+app.add_typer(users.app, name="user")
+app.add_typer(roles.app, name="role")
 app.add_typer(tokens.app, name="token")
 app.command("export")(transfer.export)
 app.command("import-json")(transfer.import_json)

@@ -129,6 +129,9 @@ class RemoteTransport:
                 f"{op.method} {response.url} answered {response.status_code} "
                 f"{response.reason_phrase}",
             )
+        if response.status_code == httpx.codes.NO_CONTENT:
+            # The operation's output is then the empty model (models.NoContent).
+            return op.output.model_validate({})
         if payload is None:
             raise ApiError(
                 "NOT_JSON",

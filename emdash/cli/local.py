@@ -3,12 +3,29 @@ services and the same converters, as the system actor (the operator at the
 machine). The services are imported when a handler runs, after Django is set
 up, so the operation table can be read without them."""
 
+import sys
+from contextlib import AbstractContextManager, redirect_stdout
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from emdash.accounts.schemas import TokenCreatedOut, TokenListOut, TokenOut
+from emdash.accounts.schemas import (
+    InviteIssuedOut,
+    InviteListOut,
+    InviteOut,
+    RoleListOut,
+    RoleOut,
+    TokenCreatedOut,
+    TokenListOut,
+    TokenOut,
+    UserListOut,
+    UserOut,
+    invite_out,
+    role_out,
+    token_out,
+    user_out,
+)
 from emdash.cli.client import Request
-from emdash.cli.models import SettingsOut
+from emdash.cli.models import NoContent, SettingsOut
 from emdash.content.schemas import (
     CollectionListOut,
     CollectionOut,
@@ -34,6 +51,9 @@ from emdash.content.schemas import (
     term_out,
 )
 from emdash.core.actors import SYSTEM
+
+if TYPE_CHECKING:
+    from emdash.accounts.links import IssuedLink
 
 FIELD_FILTER_PREFIX = "field."
 
@@ -357,14 +377,15 @@ def get_settings(request: Request) -> SettingsOut:
 
 def create_token(request: Request) -> TokenCreatedOut:
     from emdash.accounts import tokens
-    from emdash.accounts.schemas import token_out
 
     body = request.body or {}
     expires_at = body.get("expires_at")
+    email = body.get("user")
     issued = tokens.create_token(
         SYSTEM,
         name=body.get("name", ""),
         scopes=body.get("scopes", []),
+        user_email=email,
         expires_at=datetime.fromisoformat(expires_at) if expires_at else None,
     )
     return TokenCreatedOut(
@@ -374,13 +395,135 @@ def create_token(request: Request) -> TokenCreatedOut:
 
 def list_tokens(request: Request) -> TokenListOut:
     from emdash.accounts import tokens
-    from emdash.accounts.schemas import token_out
 
     return TokenListOut(items=[token_out(t) for t in tokens.list_tokens(SYSTEM)])
 
 
 def revoke_token(request: Request) -> TokenOut:
     from emdash.accounts import tokens
-    from emdash.accounts.schemas import token_out
 
     return token_out(tokens.revoke_token(SYSTEM, request.path["token"]))
+
+
+# -- users, roles, invites -------------------------------------------------------------
+
+
+def list_users(request: Request) -> UserListOut:
+    from emdash.accounts import users
+
+    filters = users.UserFilters(
+        role=request.query.get("role"),
+        active=request.query.get("active"),
+        query=(request.query.get("q") or "").strip(),
+    )
+    found = users.list_users(SYSTEM, filters)
+    return UserListOut(items=[user_out(u) for u in found])
+
+
+def get_user(request: Request) -> UserOut:
+    from emdash.accounts import users
+
+    return user_out(users.get_user(SYSTEM, request.path["user"]))
+
+
+def update_user(request: Request) -> UserOut:
+    from emdash.accounts import users
+
+    changes = request.body or {}
+    return user_out(users.update_user(SYSTEM, request.path["user"], **changes))
+
+
+def delete_user(request: Request) -> NoContent:
+    from emdash.accounts import users
+
+    users.delete_user(SYSTEM, request.path["user"])
+    return NoContent()
+
+
+def sign_out_everywhere(request: Request) -> NoContent:
+    from emdash.accounts import users
+
+    users.sign_out_everywhere(SYSTEM, request.path["user"])
+    return NoContent()
+
+
+def list_roles(request: Request) -> RoleListOut:
+    from emdash.accounts import roles
+
+    return RoleListOut(items=[role_out(r) for r in roles.list_roles(SYSTEM)])
+
+
+def get_role(request: Request) -> RoleOut:
+    from emdash.accounts import roles
+
+    return role_out(roles.get_role(SYSTEM, request.path["role"]))
+
+
+def create_role(request: Request) -> RoleOut:
+    from emdash.accounts import roles
+
+    return role_out(roles.create_role(SYSTEM, **(request.body or {})))
+
+
+def update_role(request: Request) -> RoleOut:
+    from emdash.accounts import roles
+
+    changes = request.body or {}
+    return role_out(roles.update_role(SYSTEM, request.path["role"], **changes))
+
+
+def delete_role(request: Request) -> NoContent:
+    from emdash.accounts import roles
+
+    roles.delete_role(SYSTEM, request.path["role"])
+    return NoContent()
+
+
+def mail_to_stderr() -> AbstractContextManager[object]:
+    """Django's console mailer (the development default) prints mail on stdout,
+    which holds the command's answer (a URL, JSON): let it print on stderr."""
+    return redirect_stdout(sys.stderr)
+
+
+def _issued(issued: "IssuedLink", emailed: bool) -> InviteIssuedOut:
+    # Re-read, as the API does, so that sent_at shows the mail just sent.
+    issued.link.refresh_from_db()
+    return InviteIssuedOut(
+        invite=invite_out(issued.link), url=issued.url, emailed=emailed
+    )
+
+
+def list_invites(request: Request) -> InviteListOut:
+    from emdash.accounts import invites
+
+    pending_only = not request.query.get("all")
+    found = invites.list_invites(SYSTEM, pending_only=pending_only)
+    return InviteListOut(items=[invite_out(i) for i in found])
+
+
+def create_invite(request: Request) -> InviteIssuedOut:
+    from emdash.accounts import invites
+
+    body = request.body or {}
+    with mail_to_stderr():
+        issued, emailed = invites.create_invite(
+            SYSTEM,
+            email=body.get("email", ""),
+            role=body.get("role", ""),
+            send=body.get("send_email", True),
+        )
+    return _issued(issued, emailed)
+
+
+def resend_invite(request: Request) -> InviteIssuedOut:
+    from emdash.accounts import invites
+
+    with mail_to_stderr():
+        issued, emailed = invites.resend_invite(SYSTEM, request.path["invite"])
+    return _issued(issued, emailed)
+
+
+def revoke_invite(request: Request) -> InviteOut:
+    from emdash.accounts import invites
+
+    return invite_out(invites.revoke_invite(SYSTEM, request.path["invite"]))

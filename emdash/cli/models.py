@@ -2,8 +2,12 @@
 
 from typing import Any
 
-from pydantic import RootModel
+from pydantic import BaseModel, RootModel
 
 
 class SettingsOut(RootModel[dict[str, Any]]):
     """The site settings, key by key (the API builds its model from the defaults)."""
+
+
+class NoContent(BaseModel):
+    """The empty answer of a route that replies 204 No Content."""

@@ -30,9 +30,20 @@ def operation(name: str) -> Operation:
 
 @cache
 def operations() -> dict[str, Operation]:
-    from emdash.accounts.schemas import TokenCreatedOut, TokenListOut, TokenOut
+    from emdash.accounts.schemas import (
+        InviteIssuedOut,
+        InviteListOut,
+        InviteOut,
+        RoleListOut,
+        RoleOut,
+        TokenCreatedOut,
+        TokenListOut,
+        TokenOut,
+        UserListOut,
+        UserOut,
+    )
     from emdash.cli import local
-    from emdash.cli.models import SettingsOut
+    from emdash.cli.models import NoContent, SettingsOut
     from emdash.content.schemas import (
         CollectionListOut,
         CollectionOut,
@@ -52,6 +63,7 @@ def operations() -> dict[str, Operation]:
 
     collection = "/schema/collections/{collection}"
     entry = "/content/{collection}/{entry}"
+    user = "/users/{user}"
     return {
         "schema.list": Operation(
             "GET", "/schema/collections", CollectionListOut, local.list_collections
@@ -137,5 +149,29 @@ def operations() -> dict[str, Operation]:
         "token.list": Operation("GET", "/tokens", TokenListOut, local.list_tokens),
         "token.revoke": Operation(
             "DELETE", "/tokens/{token}", TokenOut, local.revoke_token
+        ),
+        "user.list": Operation("GET", "/users", UserListOut, local.list_users),
+        "user.get": Operation("GET", user, UserOut, local.get_user),
+        "user.update": Operation("PATCH", user, UserOut, local.update_user),
+        "user.delete": Operation("DELETE", user, NoContent, local.delete_user),
+        "user.sign_out_everywhere": Operation(
+            "POST", f"{user}/sign-out-everywhere", NoContent, local.sign_out_everywhere
+        ),
+        "invite.list": Operation("GET", "/invites", InviteListOut, local.list_invites),
+        "invite.create": Operation(
+            "POST", "/invites", InviteIssuedOut, local.create_invite
+        ),
+        "invite.resend": Operation(
+            "POST", "/invites/{invite}/resend", InviteIssuedOut, local.resend_invite
+        ),
+        "invite.revoke": Operation(
+            "DELETE", "/invites/{invite}", InviteOut, local.revoke_invite
+        ),
+        "role.list": Operation("GET", "/roles", RoleListOut, local.list_roles),
+        "role.get": Operation("GET", "/roles/{role}", RoleOut, local.get_role),
+        "role.create": Operation("POST", "/roles", RoleOut, local.create_role),
+        "role.update": Operation("PATCH", "/roles/{role}", RoleOut, local.update_role),
+        "role.delete": Operation(
+            "DELETE", "/roles/{role}", NoContent, local.delete_role
         ),
     }

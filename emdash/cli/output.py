@@ -16,7 +16,17 @@ from rich.table import Table
 from rich.text import Text
 
 if TYPE_CHECKING:
-    from emdash.accounts.schemas import TokenCreatedOut, TokenListOut, TokenOut
+    from emdash.accounts.schemas import (
+        InviteListOut,
+        InviteOut,
+        RoleListOut,
+        RoleOut,
+        TokenCreatedOut,
+        TokenListOut,
+        TokenOut,
+        UserListOut,
+        UserOut,
+    )
     from emdash.content.schemas import (
         CollectionListOut,
         CollectionOut,
@@ -70,7 +80,9 @@ def pretty_json(value: Any) -> str:
 
 
 # Columns whose text may wrap; the others (ids, slugs, dates) stay on one line.
-WRAPPING_COLUMNS = frozenset({"TITLE", "SNIPPET", "FIELDS", "LABEL", "SCOPES", "NAME"})
+WRAPPING_COLUMNS = frozenset(
+    {"TITLE", "SNIPPET", "FIELDS", "LABEL", "SCOPES", "NAME", "DESCRIPTION"}
+)
 
 
 def table(*columns: str) -> Table:
@@ -310,10 +322,16 @@ def search_results(model: SearchResultsOut) -> RenderableType:
 
 
 def token_created(model: TokenCreatedOut) -> RenderableType:
+    scopes = ", ".join(model.scopes)
+    if model.user is None:
+        summary = f"Created operator token {model.name} ({model.id}) with {scopes}."
+    else:
+        summary = (
+            f"Created token {model.name} ({model.id}) for user {model.user} with "
+            f"{scopes}; it never does more than the user's role allows."
+        )
     return Group(
-        Text(
-            f"Created token {model.name} ({model.id}) with {', '.join(model.scopes)}."
-        ),
+        Text(summary),
         Text("Copy it now; it is not shown again:"),
         Text(model.token),
     )
@@ -327,16 +345,115 @@ def token(model: TokenOut) -> RenderableType:
 def tokens(model: TokenListOut) -> RenderableType:
     if not model.items:
         return empty("tokens")
-    grid = table("ID", "NAME", "PREFIX", "SCOPES", "EXPIRES (UTC)", "STATE")
+    grid = table("ID", "NAME", "PREFIX", "USER", "SCOPES", "EXPIRES (UTC)", "STATE")
     for item in model.items:
         state = "revoked" if item.revoked_at else "active"
         grid.add_row(
             item.id,
             item.name,
             item.prefix + "…",
+            "operator" if item.user is None else str(item.user),
             ", ".join(item.scopes),
             when(item.expires_at, zone=False),
             state,
+        )
+    return grid
+
+
+# -- users, roles, invites ----------------------------------------------------------
+
+
+def user_status(model: UserOut) -> str:
+    return "active" if model.is_active else "disabled"
+
+
+def user(model: UserOut) -> RenderableType:
+    return fields(
+        [
+            ("id", model.id),
+            ("email", model.email),
+            ("name", model.display_name or "-"),
+            ("role", model.role),
+            ("status", user_status(model)),
+            ("joined", when(model.date_joined)),
+            ("last sign-in", when(model.last_login)),
+        ]
+    )
+
+
+def users(model: UserListOut) -> RenderableType:
+    if not model.items:
+        return empty("users")
+    grid = table("ID", "EMAIL", "NAME", "ROLE", "STATUS", "LAST SIGN-IN (UTC)")
+    for item in model.items:
+        grid.add_row(
+            str(item.id),
+            item.email,
+            item.display_name,
+            item.role,
+            user_status(item),
+            when(item.last_login, zone=False),
+        )
+    return grid
+
+
+def user_deleted(model: UserOut) -> RenderableType:
+    return Text(f"Deleted user {model.email} ({model.id}).")
+
+
+def user_signed_out(model: UserOut) -> RenderableType:
+    return Text(f"Ended every session of {model.email} ({model.id}).")
+
+
+def role_kind(model: RoleOut) -> str:
+    return "built-in" if model.built_in else "custom"
+
+
+def role(model: RoleOut) -> RenderableType:
+    return fields(
+        [
+            ("slug", model.slug),
+            ("name", model.name),
+            ("kind", role_kind(model)),
+            ("description", model.description or "-"),
+            ("permissions", "\n".join(model.permissions) or "-"),
+        ]
+    )
+
+
+def roles(model: RoleListOut) -> RenderableType:
+    grid = table("SLUG", "NAME", "KIND", "PERMISSIONS", "DESCRIPTION")
+    for item in model.items:
+        grid.add_row(
+            item.slug,
+            item.name,
+            role_kind(item),
+            str(len(item.permissions)),
+            item.description,
+        )
+    return grid
+
+
+def role_deleted(model: RoleOut) -> RenderableType:
+    return Text(f"Deleted role {model.slug}.")
+
+
+def invite(model: InviteOut) -> RenderableType:
+    return Text(f"Invite {model.id} for {model.email} ({model.role}): {model.status}.")
+
+
+def invites(model: InviteListOut) -> RenderableType:
+    if not model.items:
+        return empty("invites")
+    grid = table("ID", "EMAIL", "ROLE", "STATUS", "EXPIRES (UTC)", "EMAILED (UTC)")
+    for item in model.items:
+        grid.add_row(
+            item.id,
+            item.email,
+            item.role,
+            item.status,
+            when(item.expires_at, zone=False),
+            when(item.sent_at, zone=False),
         )
     return grid
 

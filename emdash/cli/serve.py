@@ -1,8 +1,10 @@
 """``emdash serve`` and ``emdash migrate``: bring the local site's database up to
-date (and, on a brand-new site, load the demo content), then serve it."""
+date (and, on a brand-new site, load the demo content and print the one-time
+setup URL), then serve it."""
 
 import os
 import sys
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import typer
@@ -29,17 +31,49 @@ def migrate_database() -> list[str]:
     return [f"{migration.app_label}.{migration.name}" for migration, _ in plan]
 
 
-def prepare_site() -> tuple[list[str], bool]:
-    """Migrate, then seed the demo content if the site is brand new, holding the
-    start-up lock so that processes starting together take turns: the first does
-    the work, the others find it done."""
+@dataclass(frozen=True)
+class PreparedSite:
+    migrations_applied: list[str]
+    demo_seeded: bool
+    needs_setup: bool
+    # A fresh setup URL, or None: the site has an administrator, or a setup URL
+    # printed earlier (by another process starting at once) still works.
+    setup_url: str | None
+
+
+def prepare_site() -> PreparedSite:
+    """Migrate, seed the demo content if the site is brand new, and issue a setup
+    URL if it has no administrator, holding the start-up lock so that processes
+    starting together take turns: the first does the work, the others find it
+    done (and do not revoke the setup URL the first printed)."""
+    from emdash.accounts import setup
     from emdash.content.seed import seed_demo_if_empty
     from emdash.core.locks import startup_lock
 
     with startup_lock("startup"):
         applied = migrate_database()
         seeded = seed_demo_if_empty()
-    return applied, seeded
+        needs_setup = setup.needs_setup()
+        url = None
+        if needs_setup and not setup.setup_link_waiting():
+            url = setup.issue_setup_url(created_by="emdash serve")
+    return PreparedSite(applied, seeded, needs_setup, url)
+
+
+def setup_notice(site: PreparedSite) -> list[str]:
+    if site.setup_url:
+        return [
+            "",
+            "No administrator yet. Open this one-time URL to set up the site:",
+            site.setup_url,
+        ]
+    if site.needs_setup:
+        return [
+            "",
+            "No administrator yet. A setup URL printed earlier (by this or another "
+            "process) still works; `emdash setup-url` prints a fresh one.",
+        ]
+    return []
 
 
 def run_gunicorn(host: str, port: int, workers: int) -> None:
@@ -85,14 +119,15 @@ def serve(
     """Migrate, seed a brand-new site with demo content, and serve it.
 
     The demo content goes only into a site with no collections and no users,
-    unless EMDASH_DEMO=0. The site is served by gunicorn until stopped."""
+    unless EMDASH_DEMO=0. While the site has no administrator, it prints a one-time
+    setup URL. The site is served by gunicorn until stopped."""
     # Links the site prints use its URL; a browser needs a name, not an IP address.
     os.environ.setdefault("EMDASH_SITE_URL", f"http://localhost:{port}")
     setup_django()
     from django.conf import settings
     from django.db import connections
 
-    applied, seeded = prepare_site()
+    site = prepare_site()
     # The workers fork from this process, so none may inherit its connection.
     connections.close_all()
     workers = workers or default_workers()
@@ -102,21 +137,25 @@ def serve(
                 "url": settings.SITE_URL,
                 "bind": f"{host}:{port}",
                 "workers": workers,
-                "migrations_applied": applied,
-                "demo_seeded": seeded,
+                "migrations_applied": site.migrations_applied,
+                "demo_seeded": site.demo_seeded,
+                "needs_setup": site.needs_setup,
+                "setup_url": site.setup_url,
             }
         )
     else:
         lines = []
-        if applied:
-            lines.append(f"Applied {len(applied)} database migration(s).")
-        if seeded:
+        if site.migrations_applied:
+            count = len(site.migrations_applied)
+            lines.append(f"Applied {count} database migration(s).")
+        if site.demo_seeded:
             lines.append("Loaded the demo content.")
         lines += [
             f"EmDash is running at {settings.SITE_URL}",
             f"(listening on {host}:{port} with {workers} worker(s); Ctrl+C stops it)",
         ]
-        output.emit("\n".join(lines))
+        # Written as they are: rich would fold a long URL, breaking a copy.
+        sys.stdout.write("\n".join(lines + setup_notice(site)) + "\n")
     # Out before gunicorn takes over the process (stdout may be a pipe).
     sys.stdout.flush()
     run_gunicorn(host, port, workers)

@@ -29,16 +29,29 @@ def create_token(
             show_default=False,
         ),
     ],
+    user: Annotated[
+        str | None,
+        typer.Option(
+            metavar="EMAIL",
+            help="Bind the token to this user: it acts as them, with its scopes ∩ "
+            "their role (default: an operator token).",
+        ),
+    ] = None,
     expires_days: Annotated[
         int | None,
         typer.Option(min=1, help="Expire after this many days (default: never)."),
     ] = None,
 ) -> None:
-    """Create an operator token and print its secret, once.
+    """Create a token and print its secret, once.
 
-    An operator token acts for no user and can do what its scopes allow. Store
-    the secret, e.g. in EMDASH_TOKEN: it is not shown again."""
+    With --user EMAIL the token acts as that user and may do what both its scopes
+    and the user's role allow (scopes ∩ role): a token with the admin scope for an
+    editor does what an editor does, and stops working if the user is disabled.
+    Without --user it is an operator token: it acts for no user and may do all its
+    scopes allow. Store the secret, e.g. in EMDASH_TOKEN: it is not shown again."""
     body: dict[str, object] = {"name": name, "scopes": scopes}
+    if user is not None:
+        body["user"] = user
     if expires_days is not None:
         expires_at = datetime.now(UTC) + timedelta(days=expires_days)
         body["expires_at"] = expires_at.isoformat()

@@ -27,6 +27,11 @@ class Started:
     announced: Any  # the parsed JSON line with --json, else the lines of text
     port: int
     log: Path
+    process: subprocess.Popen[bytes]
+
+    def next_line(self) -> str:
+        """The next line serve prints after its announcement."""
+        return read_line(self.process, self.log)
 
     def get(self, path: str) -> httpx.Response:
         """GET ``path``, waiting for the workers to accept connections."""
@@ -56,19 +61,23 @@ def clean_env(data_dir: Path, **extra: str) -> dict[str, str]:
     return {**env, "EMDASH_DATA_DIR": str(data_dir), **extra}
 
 
+def read_line(process: subprocess.Popen[bytes], log: Path) -> str:
+    assert process.stdout is not None
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stdout, selectors.EVENT_READ)
+        if not selector.select(timeout=START_SECONDS):
+            pytest.fail(f"emdash serve went quiet:\n{log.read_text()}")
+    line = process.stdout.readline().decode()
+    assert line, f"emdash serve exited:\n{log.read_text()}"
+    return line.rstrip("\n")
+
+
 def announcement(process: subprocess.Popen[bytes], log: Path, *, as_json: bool) -> Any:
     """What serve prints before serving: one JSON line, or lines of text up to
     the one that says where it listens."""
-    assert process.stdout is not None
     lines: list[str] = []
-    with selectors.DefaultSelector() as selector:
-        selector.register(process.stdout, selectors.EVENT_READ)
-        while not lines or not (as_json or lines[-1].startswith("(listening")):
-            if not selector.select(timeout=START_SECONDS):
-                pytest.fail(f"emdash serve went quiet:\n{log.read_text()}")
-            line = process.stdout.readline().decode()
-            assert line, f"emdash serve exited:\n{log.read_text()}"
-            lines.append(line.rstrip("\n"))
+    while not lines or not (as_json or lines[-1].startswith("(listening")):
+        lines.append(read_line(process, log))
     return json.loads(lines[0]) if as_json else lines
 
 
@@ -91,7 +100,7 @@ def serving(
         )
     try:
         announced = announcement(process, log, as_json="--json" in options)
-        yield Started(announced, port, log)
+        yield Started(announced, port, log, process)
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
@@ -138,3 +147,68 @@ def test_serve_prints_the_site_url_and_can_skip_the_demo(tmp_path: Path) -> None
     )
     assert home.status_code == 200
     assert "Traceback" not in started.log.read_text()
+
+
+def on_the_site(env: dict[str, str], code: str, *args: str) -> str:
+    """Run Python ``code`` with Django set up for the site at ``env``; its stdout."""
+    ran = subprocess.run(  # noqa: S603 - this interpreter, our own code
+        [sys.executable, "-c", "import django\ndjango.setup()\n" + code, *args],
+        env={**env, "DJANGO_SETTINGS_MODULE": "emdash.settings"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return ran.stdout.strip()
+
+
+# Raises (LINK_REVOKED, ...) unless the token still sets up the site.
+CHECK_SETUP_TOKEN = """
+import sys
+from emdash.accounts import setup
+print(setup.check_token(sys.argv[1]).purpose)
+"""
+ADD_ADMINISTRATOR = """
+from emdash.accounts.models import User
+User.objects.create_user("ada@example.com", role="administrator")
+"""
+
+
+def test_serve_prints_the_setup_url_once_and_later_starts_keep_it(
+    tmp_path: Path,
+) -> None:
+    env = clean_env(tmp_path / "data", EMDASH_DEMO="0")
+
+    with serving(tmp_path, env=env) as first:
+        printed = [first.next_line() for _ in range(3)]
+        # Started while the first serves: the URL printed stays the one that works.
+        with serving(tmp_path, env=env) as second:
+            second_printed = [second.next_line() for _ in range(2)]
+        with serving(tmp_path, "--json", env=env) as third:
+            pass
+    blank, heading, url = printed
+    prefix = f"http://localhost:{first.port}/_emdash/admin/setup/"
+    still_works = on_the_site(
+        env, CHECK_SETUP_TOKEN, url.removeprefix(prefix).removesuffix("/")
+    )
+    on_the_site(env, ADD_ADMINISTRATOR)
+    with serving(tmp_path, "--json", env=env) as set_up:
+        pass
+
+    assert blank == ""
+    assert heading == "No administrator yet. Open this one-time URL to set up the site:"
+    assert url.startswith(prefix)
+    assert url.endswith("/")
+    assert second_printed == [
+        "",
+        "No administrator yet. A setup URL printed earlier (by this or another "
+        "process) still works; `emdash setup-url` prints a fresh one.",
+    ]
+    assert (third.announced["needs_setup"], third.announced["setup_url"]) == (
+        True,
+        None,
+    )
+    assert still_works == "setup"
+    assert (set_up.announced["needs_setup"], set_up.announced["setup_url"]) == (
+        False,
+        None,
+    )
