@@ -1,0 +1,42 @@
+"""What every admin page's layout needs: the site's name and the navigation."""
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from emdash.accounts.users import actor_for_user
+from emdash.admin.access import ADMIN_ACCESS, ADMIN_ROOT
+from emdash.core.site_settings import public_settings
+
+# (label, path under the admin, the permission that shows it; None: everyone)
+NAVIGATION: list[tuple[str, str, str | None]] = [
+    ("Dashboard", "", ADMIN_ACCESS),
+    ("Content", "content/", ADMIN_ACCESS),
+    ("Users", "users/", "users:read"),
+    ("Audit log", "audit/", "audit:read"),
+    ("Account", "account/", None),
+]
+
+
+def admin(request: HttpRequest) -> dict[str, Any]:
+    # Other Django templates (API docs, emails) need none of this.
+    if not request.path.startswith(ADMIN_ROOT):
+        return {}
+    context: dict[str, Any] = {"site_title": public_settings()["title"]}
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        actor = actor_for_user(user)
+        context["nav_items"] = [
+            {
+                "label": label,
+                "url": ADMIN_ROOT + path,
+                "active": _is_current(request.path, ADMIN_ROOT + path),
+            }
+            for label, path, permission in NAVIGATION
+            if permission is None or actor.has(permission)
+        ]
+    return context
+
+
+def _is_current(current: str, url: str) -> bool:
+    return current == url if url == ADMIN_ROOT else current.startswith(url)

@@ -1,0 +1,23 @@
+"""Small display helpers for the admin templates."""
+
+import json
+from typing import Any
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def role_label(slug: str) -> str:
+    """``administrator`` → "Administrator", ``seo-editor`` → "Seo editor"."""
+    return (slug or "").replace("-", " ").replace("_", " ").capitalize()
+
+
+@register.filter
+def compact(value: Any) -> str:
+    """A value from an audit event's data as one short line: text as is,
+    anything else as JSON."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, default=str)
