@@ -517,3 +517,18 @@ def test_markdown_too_complex_to_render_names_the_field(posts, editor):
 
     assert list(invalid.value.fields) == ["body"]
     assert Entry.objects.count() == 0
+
+
+def test_entry_counts_per_status_and_per_collection(posts, editor):
+    first = entries.create_entry(editor, "posts", {"data": {"title": "One"}})
+    entries.create_entry(editor, "posts", {"data": {"title": "Two"}})
+    third = entries.create_entry(editor, "posts", {"data": {"title": "Three"}})
+    entries.publish_entry(editor, "posts", first.id)
+    entries.trash_entry(editor, "posts", third.id)
+
+    counts = queries.entry_counts(editor)
+
+    assert dict(counts.by_status) == {"draft": 1, "published": 1, "trash": 1}
+    assert dict(counts.by_collection) == {"posts": 2}
+    with pytest.raises(PermissionDenied):
+        queries.entry_counts(actor_for(make_user("subscriber")))

@@ -10,9 +10,8 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from emdash.admin.access import ADMIN_ROOT, actor_of, admin_required
-from emdash.admin.counts import entry_counts
 from emdash.content.models import Entry, Status
-from emdash.content.queries import EntryFilters, entry_url, list_entries
+from emdash.content.queries import EntryFilters, entry_counts, entry_url, list_entries
 from emdash.content.services import entries
 from emdash.content.services.collections import (
     field_specs,
@@ -36,7 +35,7 @@ def entry_path(collection: str, entry_id: str) -> str:
 def collection_list(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
     collections = list_collections(actor)
-    _, by_collection = entry_counts()
+    by_collection = entry_counts(actor).by_collection
     rows = [{"collection": c, "count": by_collection[c.slug]} for c in collections]
     return render(request, "emdash_admin/content/collections.html", {"rows": rows})
 

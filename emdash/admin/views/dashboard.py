@@ -6,9 +6,8 @@ from django.shortcuts import render
 from emdash.accounts.invites import list_invites
 from emdash.accounts.users import list_users
 from emdash.admin.access import actor_of, admin_required
-from emdash.admin.counts import entry_counts
 from emdash.content.models import Collection, Entry, Status
-from emdash.content.queries import list_entries
+from emdash.content.queries import entry_counts, list_entries
 from emdash.content.services.collections import list_collections
 from emdash.core.actors import Actor
 
@@ -26,7 +25,8 @@ STATUS_LABELS = {
 def dashboard(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
     collections = list_collections(actor)
-    by_status, by_collection = entry_counts()
+    counts = entry_counts(actor)
+    by_status, by_collection = counts.by_status, counts.by_collection
     context = {
         "recent": recent_entries(actor, collections),
         "status_counts": [
