@@ -1,6 +1,7 @@
-"""Reachability checks for the outside services some tests need."""
+"""Reachability checks for the outside services and programs some tests need."""
 
 import os
+import shutil
 import socket
 import sys
 
@@ -10,9 +11,16 @@ SERVICES = {
     "postgres": ("127.0.0.1", 5432),
     "redis": ("127.0.0.1", 6379),
 }
+# Programs looked up on PATH, with how to install them.
+PROGRAMS = {
+    # Debian's build: the browser tests do not use Playwright's downloaded ones.
+    "chromium": "apt-get install chromium",
+}
 
 
 def reachable(name: str) -> bool:
+    if name in PROGRAMS:
+        return shutil.which(name) is not None
     host, port = SERVICES[name]
     try:
         with socket.create_connection((host, port), timeout=1):
@@ -29,12 +37,15 @@ def require_service(name: str) -> None:
     """Skip the calling test when ``name`` is down; fail instead in CI's strict mode."""
     if reachable(name):
         return
-    message = f"{name} is not available at {SERVICES[name][0]}:{SERVICES[name][1]}"
+    if name in PROGRAMS:
+        message = f"{name} is not on PATH (install it: {PROGRAMS[name]})"
+    else:
+        message = f"{name} is not available at {SERVICES[name][0]}:{SERVICES[name][1]}"
     if strict():
         pytest.fail(f"{message} (EMDASH_REQUIRE_SERVICES=1)")
     pytest.skip(message)
 
 
 if __name__ == "__main__":
-    # `python -m tests.services postgres` exits 0 when the service answers.
+    # `python -m tests.services postgres chromium` exits 0 when all are there.
     sys.exit(0 if all(reachable(name) for name in sys.argv[1:]) else 1)
