@@ -14,6 +14,7 @@ non-zero) is refused as a cloned authenticator.
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -410,21 +411,13 @@ def verify_enrolment(
 ) -> tuple[WebAuthnChallenge, VerifiedPasskey]:
     """Verify the answer to ``begin_enrolment`` for ``link``: the challenge row
     (with the pending details and user handle) and the verified passkey."""
-    rp = relying_party(origins)
-    parsed = _parse_registration(credential_json)
-    row = _consume_challenge(challenge_id, purpose=REGISTER, error=BadRequest)
-    if row.link_id != link.pk or row.user_id is not None:
-        raise BadRequest(
-            "This challenge was issued for another link.", code="CHALLENGE_UNKNOWN"
-        )
-    challenge = _answered_challenge(parsed.response.client_data_json, row, BadRequest)
-    verified = verify_registration(
+    return _verify_registration_answer(
+        challenge_id,
         credential_json,
-        expected_challenge=challenge,
-        expected_origin=rp.origins,
-        expected_rp_id=rp.id,
+        origins=origins,
+        issued_to=lambda row: row.link_id == link.pk and row.user_id is None,
+        mismatch="This challenge was issued for another link.",
     )
-    return row, verified
 
 
 def finish_registration(
@@ -436,13 +429,31 @@ def finish_registration(
     origins: list[str] | None = None,
 ) -> Passkey:
     """Verify the browser's answer to ``begin_registration`` and store the passkey."""
+    row, verified = _verify_registration_answer(
+        challenge_id,
+        credential_json,
+        origins=origins,
+        issued_to=lambda row: row.user_id == user.pk,
+        mismatch="This challenge was issued to someone else.",
+    )
+    return save_passkey(user, verified, name=name, handle=bytes(row.user_handle or b""))
+
+
+def _verify_registration_answer(
+    challenge_id: str,
+    credential_json: str | dict[str, Any],
+    *,
+    origins: list[str] | None,
+    issued_to: Callable[[WebAuthnChallenge], bool],
+    mismatch: str,
+) -> tuple[WebAuthnChallenge, VerifiedPasskey]:
+    """Use up a registration challenge (which must pass ``issued_to``) and verify
+    the browser's answer to it."""
     rp = relying_party(origins)
     parsed = _parse_registration(credential_json)
     row = _consume_challenge(challenge_id, purpose=REGISTER, error=BadRequest)
-    if row.user_id != user.pk:
-        raise BadRequest(
-            "This challenge was issued to someone else.", code="CHALLENGE_UNKNOWN"
-        )
+    if not issued_to(row):
+        raise BadRequest(mismatch, code="CHALLENGE_UNKNOWN")
     challenge = _answered_challenge(parsed.response.client_data_json, row, BadRequest)
     verified = verify_registration(
         credential_json,
@@ -450,7 +461,7 @@ def finish_registration(
         expected_origin=rp.origins,
         expected_rp_id=rp.id,
     )
-    return save_passkey(user, verified, name=name, handle=bytes(row.user_handle or b""))
+    return row, verified
 
 
 def save_passkey(
