@@ -32,10 +32,11 @@ WINDOW = 15 * 60
 # Passkey ceremonies a client address may start, and answers it may send, per window.
 PASSKEY_STARTS_PER_IP = 60
 PASSKEY_ANSWERS_PER_IP = 30
-# Sign-in links: per address asked for, per client address, and redemptions.
+# Sign-in links: per address asked for, and per client address.
 LINKS_PER_EMAIL = 3
 LINKS_PER_IP = 10
-LINK_REDEMPTIONS_PER_IP = 30
+# Uses of any one-time link (sign-in, setup, invite) per client address.
+LINK_USES_PER_IP = 30
 
 
 def begin_passkey_sign_in(request: HttpRequest) -> tuple[str, str]:
@@ -130,6 +131,17 @@ def request_sign_in_link(request: HttpRequest, email: str) -> None:
         log.exception("Could not email a sign-in link to user %s", user.pk)
 
 
+def limit_link_use(request: HttpRequest) -> None:
+    """Count one use of a one-time link (redeeming a sign-in link, starting or
+    finishing setup or an invite) against the client's address."""
+    ratelimit.check_and_hit(
+        "one-time-link",
+        client_ip(request),
+        limit=LINK_USES_PER_IP,
+        window_seconds=WINDOW,
+    )
+
+
 def check_sign_in_link(token: str) -> AccessLink:
     """The sign-in link behind a token, if it can still be used (for the page
     that asks the person to confirm; email scanners only ever GET it)."""
@@ -139,9 +151,7 @@ def check_sign_in_link(token: str) -> AccessLink:
 def redeem_sign_in_link(request: HttpRequest, token: str) -> User:
     """Use a sign-in link up and sign its user in."""
     ip = client_ip(request)
-    ratelimit.check_and_hit(
-        "sign-in-link-redeem", ip, limit=LINK_REDEMPTIONS_PER_IP, window_seconds=WINDOW
-    )
+    limit_link_use(request)
     try:
         with transaction.atomic():
             link = links.claim(token, links.SIGN_IN_PURPOSES)

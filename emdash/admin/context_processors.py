@@ -13,6 +13,7 @@ NAVIGATION: list[tuple[str, str, str | None]] = [
     ("Dashboard", "", ADMIN_ACCESS),
     ("Content", "content/", ADMIN_ACCESS),
     ("Users", "users/", "users:read"),
+    ("Roles", "roles/", "users:read"),
     ("Audit log", "audit/", "audit:read"),
     ("Account", "account/", None),
 ]

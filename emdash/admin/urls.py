@@ -3,7 +3,16 @@ setup and invite paths are contracts (``emdash.accounts.links.PATHS``)."""
 
 from django.urls import path
 
-from emdash.admin.views import account, audit, auth, content, dashboard, errors, users
+from emdash.admin.views import (
+    account,
+    audit,
+    auth,
+    content,
+    dashboard,
+    errors,
+    roles,
+    users,
+)
 
 app_name = "emdash_admin"
 
@@ -55,6 +64,9 @@ urlpatterns = [
         users.revoke_invite,
         name="invite_revoke",
     ),
+    path("roles/", roles.role_list, name="roles"),
+    path("roles/<slug:slug>/", roles.role_edit, name="role"),
+    path("roles/<slug:slug>/delete/", roles.role_delete, name="role_delete"),
     path("audit/", audit.audit_log, name="audit"),
     # Content.
     path("content/", content.collection_list, name="collections"),

@@ -243,6 +243,7 @@ def get_setup_status(request: HttpRequest) -> SetupStatusOut:
     summary="Name the site and start registering the first administrator's passkey",
 )
 def begin_setup(request: HttpRequest, payload: SetupOptionsIn) -> CeremonyOut:
+    signin.limit_link_use(request)
     return _ceremony(
         setup.begin(
             payload.token,
@@ -262,6 +263,7 @@ def begin_setup(request: HttpRequest, payload: SetupOptionsIn) -> CeremonyOut:
     summary="Create the first administrator with their passkey; starts a session",
 )
 def finish_setup(request: HttpRequest, payload: SetupVerifyIn) -> SignedInOut:
+    signin.limit_link_use(request)
     user = setup.finish(payload.token, payload.challenge_id, payload.credential)
     signin.log_in(request, user, method="setup")
     return _signed_in(user)
@@ -281,6 +283,7 @@ def finish_setup(request: HttpRequest, payload: SetupVerifyIn) -> SignedInOut:
 def begin_invite_acceptance(
     request: HttpRequest, payload: InviteOptionsIn
 ) -> CeremonyOut:
+    signin.limit_link_use(request)
     return _ceremony(
         invites.begin_accept(payload.token, display_name=payload.display_name)
     )
@@ -297,6 +300,7 @@ def begin_invite_acceptance(
 def finish_invite_acceptance(
     request: HttpRequest, payload: InviteVerifyIn
 ) -> SignedInOut:
+    signin.limit_link_use(request)
     user = invites.finish_accept(
         payload.token, payload.challenge_id, payload.credential
     )

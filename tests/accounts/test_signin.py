@@ -408,7 +408,7 @@ def test_a_forged_sign_in_link_is_refused(token):
 
 
 def test_redeeming_is_rate_limited_per_client_address(monkeypatch):
-    monkeypatch.setattr(signin, "LINK_REDEMPTIONS_PER_IP", 1)
+    monkeypatch.setattr(signin, "LINK_USES_PER_IP", 1)
     with pytest.raises(LinkRejected):
         signin.redeem_sign_in_link(make_request(), "forged")
 

@@ -12,7 +12,7 @@ from emdash.accounts.users import actor_for_user
 from emdash.content.services.entries import create_entry
 from emdash.core import audit
 from tests.admin.conftest import ADMIN, elements, make_passkey
-from tests.factories import actor_for, make_collection, make_user
+from tests.factories import actor_for, make_collection, make_custom_role, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -65,6 +65,7 @@ def test_no_admin_page_has_a_password_field_and_none_is_cached():
         actor_for_user(administrator), email="grace@example.com", role="editor"
     )
     audit.record(actor_for(administrator), "test.event")
+    make_custom_role("moderator", ["comments:read", "comments:moderate"])
     for path in (ADMIN + "login/", f"{ADMIN}invite/{issued.token}/"):
         response = client.get(path)
         assert response.status_code == 200, path
@@ -79,6 +80,9 @@ def test_no_admin_page_has_a_password_field_and_none_is_cached():
         ADMIN + "content/posts/",
         f"{ADMIN}content/posts/{entry.pk}/",
         ADMIN + "users/",
+        ADMIN + "roles/",
+        ADMIN + "roles/editor/",
+        ADMIN + "roles/moderator/",
         ADMIN + "audit/",
         ADMIN + "account/",
     }
@@ -94,6 +98,8 @@ def test_no_admin_page_has_a_password_field_and_none_is_cached():
         ("logout/", 405),
         ("content/nope/", 404),
         ("users/", 403),
+        ("roles/", 403),
+        ("roles/editor/", 403),
         ("no/such/page/", 404),
     ],
 )

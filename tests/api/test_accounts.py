@@ -8,7 +8,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 
-from emdash.accounts import account, invites, setup
+from emdash.accounts import account, invites, setup, signin
 from emdash.accounts.models import AccessLink, ApiToken, Passkey, User
 from emdash.accounts.users import actor_for_user
 from emdash.core import site_settings
@@ -169,6 +169,24 @@ def test_a_forged_setup_token_is_refused_and_nothing_is_made(client, case):
     assert response.json() == error("LINK_INVALID", FORGED)
     assert User.objects.count() == 0
     assert site_settings.get_all()["title"] != "Mine now"
+
+
+def test_guessing_setup_tokens_is_rate_limited(client, monkeypatch):
+    monkeypatch.setattr(signin, "LINK_USES_PER_IP", 3)
+    body = {
+        "site_title": "Mine now",
+        "display_name": "Mallory",
+        "email": "mallory@example.com",
+    }
+
+    answers = [
+        send(client, "POST", "/setup/options", {"token": forge("gibberish"), **body})
+        for _ in range(4)
+    ]
+
+    assert [a.status_code for a in answers] == [400, 400, 400, 429]
+    assert answers[-1].json()["error"]["code"] == "RATE_LIMITED"
+    assert User.objects.count() == 0
 
 
 def test_a_forged_token_cannot_finish_setup_either(client, authenticator):
