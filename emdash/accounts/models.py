@@ -6,7 +6,6 @@ from django.db import models
 from django.utils import timezone
 
 from emdash.core.ids import new_id
-from emdash.core.permissions import Role
 
 
 def new_passkey_handle() -> bytes:
@@ -52,14 +51,6 @@ class User(AbstractBaseUser):
 
     def __str__(self) -> str:
         return self.display_name or self.email
-
-    def get_role_display(self) -> str:
-        """The role's human name: a built-in role's title, or a custom role's name."""
-        fallback = self.role.replace("-", " ").title()
-        if self.role.upper() in Role.__members__:
-            return fallback
-        names = CustomRole.objects.filter(slug=self.role).values_list("name", flat=True)
-        return next(iter(names), fallback)
 
     def get_session_auth_hash(self) -> str:
         """What Django stores in the session and compares on every request; without

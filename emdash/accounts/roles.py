@@ -39,6 +39,15 @@ def permissions_for_role(slug: str) -> frozenset[str]:
     return frozenset(next(iter(stored), [])) & ALL_PERMISSIONS
 
 
+def role_name(slug: str) -> str:
+    """What to call a role: a built-in role's title, a custom role's name."""
+    fallback = (slug or "").replace("-", " ").capitalize()
+    if is_built_in(slug):
+        return fallback
+    names = CustomRole.objects.filter(slug=slug).values_list("name", flat=True)
+    return next(iter(names), fallback)
+
+
 def role_exists(slug: str) -> bool:
     return is_built_in(slug) or CustomRole.objects.filter(slug=slug).exists()
 

@@ -19,8 +19,14 @@ from emdash.core.errors import EmDashError, ValidationFailed
 
 ADMIN_ROOT = "/_emdash/admin/"
 LOGIN_URL = ADMIN_ROOT + "login/"
-# What sets a member of staff apart from a subscriber: they work on unpublished content.
-ADMIN_ACCESS = "content:read_drafts"
+# What sets a member of staff apart from a subscriber: they work on unpublished content
+# (and so read content; a custom role could hold one without the other).
+ADMIN_ACCESS = ("content:read", "content:read_drafts")
+
+
+def has_admin_access(actor: Actor) -> bool:
+    return all(actor.has(permission) for permission in ADMIN_ACCESS)
+
 
 # The title of an error page, by HTTP status.
 HEADINGS = {
@@ -97,7 +103,7 @@ def admin_required(view: View) -> View:
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not actor_of(request).has(ADMIN_ACCESS):
+        if not has_admin_access(actor_of(request)):
             return render(request, "emdash_admin/no_access.html", status=403)
         return view(request, *args, **kwargs)
 

@@ -8,14 +8,14 @@ from emdash.accounts.users import actor_for_user
 from emdash.admin.access import ADMIN_ACCESS, ADMIN_ROOT
 from emdash.core.site_settings import public_settings
 
-# (label, path under the admin, the permission that shows it; None: everyone)
-NAVIGATION: list[tuple[str, str, str | None]] = [
+# (label, path under the admin, the permissions that show it; empty: everyone)
+NAVIGATION: list[tuple[str, str, tuple[str, ...]]] = [
     ("Dashboard", "", ADMIN_ACCESS),
     ("Content", "content/", ADMIN_ACCESS),
-    ("Users", "users/", "users:read"),
-    ("Roles", "roles/", "users:read"),
-    ("Audit log", "audit/", "audit:read"),
-    ("Account", "account/", None),
+    ("Users", "users/", ("users:read",)),
+    ("Roles", "roles/", ("users:read",)),
+    ("Audit log", "audit/", ("audit:read",)),
+    ("Account", "account/", ()),
 ]
 
 
@@ -33,8 +33,8 @@ def admin(request: HttpRequest) -> dict[str, Any]:
                 "url": ADMIN_ROOT + path,
                 "active": _is_current(request.path, ADMIN_ROOT + path),
             }
-            for label, path, permission in NAVIGATION
-            if permission is None or actor.has(permission)
+            for label, path, permissions in NAVIGATION
+            if all(actor.has(permission) for permission in permissions)
         ]
     return context
 

@@ -4,7 +4,7 @@ import pytest
 
 from emdash.content.services.entries import create_entry, trash_entry
 from tests.admin.conftest import ADMIN, elements, signed_in
-from tests.factories import actor_for, make_collection, make_user
+from tests.factories import actor_for, make_collection, make_custom_role, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +51,14 @@ def test_navigation_shows_what_the_role_may_open(administrator):
     ]
     editor_nav = [i["label"] for i in signed_in(editor).get(ADMIN).context["nav_items"]]
 
-    assert admin_nav == ["Dashboard", "Content", "Users", "Audit log", "Account"]
+    assert admin_nav == [
+        "Dashboard",
+        "Content",
+        "Users",
+        "Roles",
+        "Audit log",
+        "Account",
+    ]
     assert editor_nav == ["Dashboard", "Content", "Account"]
 
 
@@ -74,3 +81,13 @@ def test_a_subscriber_is_told_their_account_has_no_admin_access(administrator):
     assert client.get(ADMIN + "content/").status_code == 403
     assert client.get(ADMIN + "account/").status_code == 200
     assert elements(response.content, "form", action="/_emdash/admin/logout/")
+
+
+def test_a_custom_role_needs_to_read_content_as_well_as_drafts(administrator):
+    make_custom_role("drafts-only", ["content:read_drafts"])
+    client = signed_in(make_user("drafts-only"))
+
+    response = client.get(ADMIN)
+
+    assert response.status_code == 403
+    assert "has no access to the admin" in response.content.decode()

@@ -3,8 +3,10 @@ deleted and assigned, and the refusals along the way."""
 
 import pytest
 
+from emdash.accounts.invites import create_invite
 from emdash.accounts.models import CustomRole, User
 from emdash.accounts.users import actor_for_user
+from emdash.core.permissions import Role, role_permissions
 from tests.admin.conftest import ADMIN, elements, error_list, messages_of, signed_in
 from tests.factories import make_custom_role, make_user
 
@@ -119,6 +121,21 @@ def test_an_administrator_creates_a_role_and_it_is_listed(admin_client):
     assert (stored.slug, stored.permissions) == ("moderator", MODERATOR)
 
 
+def test_a_new_role_can_start_from_another_roles_permissions(admin_client):
+    page = admin_client.get(ROLES + "editor/")
+    [start] = elements(page.content, "a", href=ROLES + "?from=editor#create-role")
+
+    response = admin_client.get(ROLES + "?from=editor")
+
+    assert start
+    assert checked_permissions(response.content) == sorted(
+        role_permissions(Role.EDITOR)
+    )
+    [slug] = elements(response.content, "input", id="role-slug")
+    assert slug["value"] == ""
+    assert admin_client.get(ROLES + "?from=wizard").status_code == 404
+
+
 def test_an_administrator_edits_a_role(admin_client):
     make_custom_role("moderator", MODERATOR)
     page = admin_client.get(ROLES + "moderator/")
@@ -183,6 +200,20 @@ def test_a_role_someone_holds_cannot_be_deleted(admin_client):
     assert CustomRole.objects.filter(slug="moderator").exists()
     [row] = admin_client.get(ROLES).context["custom"]
     assert row["holders"] == 1
+
+
+def test_a_role_a_pending_invite_grants_cannot_be_deleted(admin_client, administrator):
+    make_custom_role("moderator", MODERATOR)
+    create_invite(
+        actor_for_user(administrator), email="mo@example.com", role="moderator"
+    )
+
+    response = admin_client.post(ROLES + "moderator/delete/", follow=True)
+
+    assert messages_of(response) == [
+        "1 pending invite(s) grant the role 'moderator'; revoke them first."
+    ]
+    assert CustomRole.objects.filter(slug="moderator").exists()
 
 
 @pytest.mark.parametrize(
@@ -313,6 +344,7 @@ def test_someone_who_may_read_people_but_not_manage_them_sees_no_forms(
     assert elements(listed.content, "a", href=ROLES)
     assert elements(listed.content, "form", method="post", action=ROLES) == []
     assert elements(one.content, "input", name="name") == []
+    assert elements(one.content, "a", href=ROLES + "?from=moderator#create-role") == []
     assert elements(one.content, "form", action=ROLES + "moderator/delete/") == []
     assert "<dt>Comments</dt>" in one.content.decode()
     assert forged.status_code == 403
@@ -322,7 +354,8 @@ def test_someone_who_may_read_people_but_not_manage_them_sees_no_forms(
 
 def test_a_role_cannot_grant_what_its_creator_lacks(administrator):
     make_custom_role(
-        "people-manager", ["content:read_drafts", "users:read", "users:manage"]
+        "people-manager",
+        ["content:read", "content:read_drafts", "users:read", "users:manage"],
     )
     manager = signed_in(make_user("people-manager"))
 

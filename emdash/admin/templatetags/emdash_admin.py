@@ -5,13 +5,15 @@ from typing import Any
 
 from django import template
 
+from emdash.accounts.roles import role_name
+
 register = template.Library()
 
 
 @register.filter
 def role_label(slug: str) -> str:
-    """``administrator`` → "Administrator", ``seo-editor`` → "Seo editor"."""
-    return (slug or "").replace("-", " ").replace("_", " ").capitalize()
+    """``administrator`` → "Administrator"; a custom role's own name."""
+    return role_name(slug)
 
 
 @register.filter

@@ -45,7 +45,6 @@ def permission_groups() -> list[dict[str, Any]]:
         grouped.setdefault(permission.partition(":")[0], []).append(permission)
     return [
         {
-            "name": group,
             "label": group.replace("_", " ").capitalize(),
             "permissions": [
                 {
@@ -84,6 +83,16 @@ def _empty_form() -> dict[str, Any]:
     }
 
 
+def _copied_form(request: HttpRequest) -> dict[str, Any] | None:
+    """A create form holding another role's permissions (``?from=editor``): a
+    custom role often starts as a built-in one with a few changes."""
+    source = request.GET.get("from", "")
+    if not source:
+        return None
+    permissions = roles.get_role(actor_of(request), source).permissions
+    return _empty_form() | {"permissions": sorted(permissions)}
+
+
 def _posted_form(request: HttpRequest) -> dict[str, Any]:
     return {
         "slug": request.POST.get("slug", "").strip(),
@@ -105,7 +114,7 @@ def _form_errors(error: EmDashError) -> dict[str, list[str]]:
 def role_list(request: HttpRequest) -> HttpResponse:
     """The roles, and (POST) a new custom role."""
     if request.method != "POST":
-        return _roles_page(request)
+        return _roles_page(request, form=_copied_form(request))
     form = _posted_form(request)
     try:
         created = roles.create_role(
@@ -183,11 +192,12 @@ def _role_page(
     form: dict[str, Any] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    actor = actor_of(request)
+    can_manage = actor_of(request).has("users:manage")
     context = {
         "role": role,
         "summary": summary(role.permissions),
-        "can_edit": not role.built_in and actor.has("users:manage"),
+        "can_manage": can_manage,
+        "can_edit": can_manage and not role.built_in,
         "groups": permission_groups(),
         "action": role_url(role.slug),
         "form": form
