@@ -6,7 +6,6 @@ from typing import Any
 from django.db import transaction
 from django.db.models import QuerySet
 
-from emdash.accounts import passkeys
 from emdash.accounts.models import Passkey, User
 from emdash.core import audit
 from emdash.core.actors import Actor
@@ -19,6 +18,8 @@ def list_passkeys(actor: Actor, user_id: int | None = None) -> QuerySet[Passkey]
 
 
 def begin_add_passkey(actor: Actor) -> tuple[str, str]:
+    from emdash.accounts import passkeys  # webauthn loads on first use
+
     return passkeys.begin_registration(_me(actor))
 
 
@@ -29,6 +30,8 @@ def finish_add_passkey(
     *,
     name: str = "",
 ) -> Passkey:
+    from emdash.accounts import passkeys  # webauthn loads on first use
+
     user = _me(actor)
     with transaction.atomic():
         passkey = passkeys.finish_registration(
@@ -86,6 +89,7 @@ def remove_passkey(actor: Actor, passkey_id: int | str) -> None:
 
 
 def _me(actor: Actor) -> User:
+
     if actor.kind != "user" or actor.user_id is None:
         raise Unauthenticated(
             "Sign in to manage your passkeys.", code="SESSION_REQUIRED"
@@ -97,6 +101,7 @@ def _me(actor: Actor) -> User:
 
 
 def _owner(actor: Actor, user_id: int | None) -> int:
+
     if user_id is None or user_id == actor.user_id:
         if actor.user_id is None:
             raise Unauthenticated("Sign in to see your passkeys.")

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
-from emdash.accounts import links, passkeys
+from emdash.accounts import links
 from emdash.accounts.models import AccessLink, User
 from emdash.core.errors import Conflict, ValidationFailed
 
@@ -39,6 +39,8 @@ def begin(
     link: AccessLink, *, email: str, display_name: str, extra: dict[str, Any]
 ) -> tuple[str, str]:
     """Start the passkey registration; ``extra`` is kept with the challenge."""
+    from emdash.accounts import passkeys  # webauthn loads on first use
+
     email = User.objects.normalize_email(email.strip())
     errors = check_person(email=email, display_name=display_name)
     if errors:
@@ -66,6 +68,8 @@ def finish(
     """Verify the ceremony, use the link up and create the user with its passkey.
     Returns the user and the pending details. The caller runs inside
     ``transaction.atomic()`` so its own checks share the transaction."""
+    from emdash.accounts import passkeys  # webauthn loads on first use
+
     link = links.inspect(token, (purpose,))
     row, verified = passkeys.verify_enrolment(link, challenge_id, credential)
     pending = dict(row.pending)

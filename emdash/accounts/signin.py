@@ -15,7 +15,7 @@ from django.contrib import auth
 from django.db import transaction
 from django.http import HttpRequest
 
-from emdash.accounts import links, passkeys
+from emdash.accounts import links
 from emdash.accounts.links import IssuedLink
 from emdash.accounts.mail import send_account_email
 from emdash.accounts.models import AccessLink, User
@@ -41,6 +41,8 @@ LINK_USES_PER_IP = 30
 
 def begin_passkey_sign_in(request: HttpRequest) -> tuple[str, str]:
     """Options for a usernameless (discoverable) passkey sign-in."""
+    from emdash.accounts import passkeys  # webauthn loads on first use
+
     ratelimit.check_and_hit(
         "passkey-start",
         client_ip(request),
@@ -53,6 +55,8 @@ def begin_passkey_sign_in(request: HttpRequest) -> tuple[str, str]:
 def finish_passkey_sign_in(
     request: HttpRequest, challenge_id: str, credential: str | dict[str, Any]
 ) -> User:
+    from emdash.accounts import passkeys  # webauthn loads on first use
+
     ip = client_ip(request)
     ratelimit.check_and_hit(
         "passkey-answer", ip, limit=PASSKEY_ANSWERS_PER_IP, window_seconds=WINDOW
