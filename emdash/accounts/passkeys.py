@@ -68,6 +68,10 @@ ALLOWED_ALGORITHMS: tuple[COSEAlgorithmIdentifier, ...] = (
     COSEAlgorithmIdentifier.RSASSA_PKCS1_v1_5_SHA_256,
 )
 CHALLENGE_TTL = timedelta(minutes=5)
+# Expired challenges are kept this long, so a late answer is told "expired" rather
+# than "unknown", then deleted.
+CHALLENGE_KEPT = timedelta(hours=1)
+SWEEP_BATCH = 500
 REGISTER = "register"
 AUTHENTICATE = "authenticate"
 
@@ -287,7 +291,13 @@ def store_challenge(
     pending: dict[str, Any] | None = None,
 ) -> WebAuthnChallenge:
     """Record a challenge handed to a browser; it can be answered once, within
-    ``CHALLENGE_TTL``."""
+    ``CHALLENGE_TTL``. Challenges long past their expiry are swept out here, a
+    bounded batch at a time, so the table stays small without a scheduler."""
+    now = timezone.now()
+    stale = WebAuthnChallenge.objects.filter(expires_at__lt=now - CHALLENGE_KEPT)
+    WebAuthnChallenge.objects.filter(
+        pk__in=list(stale.values_list("pk", flat=True)[:SWEEP_BATCH])
+    ).delete()
     return WebAuthnChallenge.objects.create(
         challenge_hash=hash_challenge(challenge),
         purpose=purpose,
@@ -295,7 +305,7 @@ def store_challenge(
         user_handle=user_handle,
         link=link,
         pending=pending or {},
-        expires_at=timezone.now() + CHALLENGE_TTL,
+        expires_at=now + CHALLENGE_TTL,
     )
 
 

@@ -390,3 +390,22 @@ def test_a_disabled_user_cannot_sign_in():
         sign_in(ES256)
 
     assert caught.value.code == "USER_DISABLED"
+
+
+def test_challenges_long_expired_are_swept_when_a_new_one_is_stored():
+    user = make_user("editor")
+    old = passkeys.store_challenge(b"old", purpose="register", user=user)
+    recent = passkeys.store_challenge(b"recent", purpose="register", user=user)
+    now = timezone.now()
+    WebAuthnChallenge.objects.filter(pk=old.pk).update(
+        expires_at=now - passkeys.CHALLENGE_KEPT - timedelta(seconds=1)
+    )
+    WebAuthnChallenge.objects.filter(pk=recent.pk).update(
+        expires_at=now - timedelta(minutes=1)
+    )
+
+    passkeys.store_challenge(b"new", purpose="register", user=user)
+
+    assert not WebAuthnChallenge.objects.filter(pk=old.pk).exists()
+    # A recently expired one stays, so its late answer is told it expired.
+    assert WebAuthnChallenge.objects.filter(pk=recent.pk).exists()
