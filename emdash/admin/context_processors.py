@@ -15,6 +15,7 @@ NAVIGATION: list[tuple[str, str, tuple[str, ...]]] = [
     ("Users", "users/", ("users:read",)),
     ("Roles", "roles/", ("users:read",)),
     ("Audit log", "audit/", ("audit:read",)),
+    ("Settings", "settings/", ("settings:read",)),
     ("Account", "account/", ()),
 ]
 

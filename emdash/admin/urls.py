@@ -11,6 +11,7 @@ from emdash.admin.views import (
     dashboard,
     errors,
     roles,
+    settings,
     users,
 )
 
@@ -68,6 +69,7 @@ urlpatterns = [
     path("roles/<slug:slug>/", roles.role_edit, name="role"),
     path("roles/<slug:slug>/delete/", roles.role_delete, name="role_delete"),
     path("audit/", audit.audit_log, name="audit"),
+    path("settings/", settings.settings_page, name="settings"),
     # Content.
     path("content/", content.collection_list, name="collections"),
     path("content/<slug:collection>/", content.entry_list, name="entries"),

@@ -57,9 +57,10 @@ def test_navigation_shows_what_the_role_may_open(administrator):
         "Users",
         "Roles",
         "Audit log",
+        "Settings",
         "Account",
     ]
-    assert editor_nav == ["Dashboard", "Content", "Account"]
+    assert editor_nav == ["Dashboard", "Content", "Settings", "Account"]
 
 
 def test_an_editor_sees_no_people_counts(administrator):
