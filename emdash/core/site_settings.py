@@ -1,5 +1,6 @@
 """Site settings: a small key/value store with known keys and typed defaults."""
 
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import transaction
@@ -46,8 +47,8 @@ def update(actor: Actor, changes: dict[str, Any]) -> dict[str, Any]:
             expected is bool
         ):
             errors[key] = f"Must be a {expected.__name__}."
-        elif key == "posts_per_page" and not 1 <= value <= 100:
-            errors[key] = "Must be between 1 and 100."
+        elif problem := _value_problem(key, value):
+            errors[key] = problem
     if errors:
         raise ValidationFailed("Some settings are invalid.", fields=errors)
     with transaction.atomic():
@@ -56,3 +57,25 @@ def update(actor: Actor, changes: dict[str, Any]) -> dict[str, Any]:
         audit.record(actor, "settings.update", target_type="settings", data=changes)
         epoch.bump()
     return get_all()
+
+
+def _value_problem(key: str, value: Any) -> str | None:
+    """What is wrong with a well-typed value, if anything."""
+    if key == "posts_per_page" and not 1 <= value <= 100:
+        return "Must be between 1 and 100."
+    if key == "title" and not value.strip():
+        return "The site needs a title."
+    if key in _BOUNDED_TEXT and len(value) > _BOUNDED_TEXT[key]:
+        return f"Must be at most {_BOUNDED_TEXT[key]} characters."
+    if key == "date_format":
+        try:
+            rendered = _SAMPLE_DATE.strftime(value)
+        except (ValueError, UnicodeError):
+            return "Not a date format Python can use."
+        if not value.strip() or rendered == value:
+            return "This pattern shows no date; use codes such as %B %-d, %Y."
+    return None
+
+
+_BOUNDED_TEXT = {"title": 200, "tagline": 300, "language": 35, "date_format": 100}
+_SAMPLE_DATE = datetime(2000, 1, 2, 3, 4, 5, tzinfo=UTC)

@@ -176,13 +176,14 @@ def test_the_date_format_is_shown_with_today_in_the_pattern_as_typed(
     response = admin_client.post(
         SETTINGS, settings_form(date_format="%Y", posts_per_page="abc")
     )
-    site_settings.update(SYSTEM, {"date_format": ""})
-    empty = admin_client.get(SETTINGS)
+    empty = admin_client.post(SETTINGS, settings_form(date_format="no codes"))
 
     year = timezone.localtime().strftime("%Y")
     assert field(response.content, "date_format")["value"] == "%Y"
     assert f"Today in this format: <samp>{year}</samp>." in response.content.decode()
-    assert "This pattern shows no date." in empty.content.decode()
+    assert empty.status_code == 422
+    assert "This pattern shows no date" in empty.content.decode()
+    assert site_settings.get_all()["date_format"] == "%B %-d, %Y"
 
 
 def test_a_home_collection_that_no_longer_exists_is_kept_until_changed(

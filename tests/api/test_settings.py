@@ -32,6 +32,9 @@ def test_get_and_patch_settings(client, admin):
     assert site_settings.get_all() == patched.json()
 
 
+NO_DATE = "This pattern shows no date; use codes such as %B %-d, %Y."
+
+
 @pytest.mark.parametrize(
     ("body", "fields"),
     [
@@ -42,6 +45,16 @@ def test_get_and_patch_settings(client, admin):
         ),
         ({"title": None}, {"title": "must not be null"}),
         ({"posts_per_page": 500}, {"posts_per_page": "Must be between 1 and 100."}),
+        ({"title": "   "}, {"title": "The site needs a title."}),
+        ({"tagline": "x" * 301}, {"tagline": "Must be at most 300 characters."}),
+        (
+            {"date_format": "no codes"},
+            {"date_format": NO_DATE},
+        ),
+        (
+            {"date_format": "%Y \ud800"},
+            {"date_format": "Not a date format Python can use."},
+        ),
     ],
 )
 def test_bad_settings_are_422_and_nothing_is_stored(client, admin, body, fields):
