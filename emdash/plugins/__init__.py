@@ -1,0 +1,1 @@
+"""Plugins: capability-manifested WebAssembly modules that run in a sandbox."""
