@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "emdash.accounts",
     "emdash.media",
     "emdash.content",
+    "emdash.plugins",
     "emdash.site",
     "emdash.admin",
 ]
