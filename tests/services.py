@@ -15,6 +15,10 @@ SERVICES = {
 PROGRAMS = {
     # Debian's build: the browser tests do not use Playwright's downloaded ones.
     "chromium": "apt-get install chromium",
+    # Building the example plugins from source (AssemblyScript) and the C SDK example.
+    "npm": "Node.js 20 or newer with npm",
+    "clang": "apt-get install clang lld",
+    "wasm-ld": "apt-get install lld",
 }
 
 
