@@ -278,6 +278,31 @@ DEFAULT_FROM_EMAIL = os.environ.get(
     "EMDASH_EMAIL_FROM", f"EmDash <noreply@{SITE_HOST}>"
 )
 
+# Plugins. Compiled modules are cached here, in a directory only EmDash writes.
+PLUGIN_CACHE_DIR = DATA_DIR / "plugin-cache"
+# Capabilities no plugin may be granted on this site, e.g. network:request:unrestricted.
+PLUGIN_FORBIDDEN_CAPABILITIES = env_list("EMDASH_PLUGIN_FORBIDDEN_CAPABILITIES")
+
+
+def host_map(text: str) -> dict[str, str]:
+    """``intranet.example.com=10.0.0.5,hooks.example.com=127.0.0.1``: host names a
+    plugin's requests reach at an operator-chosen (even private) address. Never
+    something a manifest can ask for; the host must still be in its allowed_hosts."""
+    mapped: dict[str, str] = {}
+    for item in text.split(","):
+        if not item.strip():
+            continue
+        host, separator, address = item.partition("=")
+        if not separator or not host.strip() or not address.strip():
+            raise ValueError(
+                f"EMDASH_PLUGIN_HOST_MAP items are host=address, got {item.strip()!r}"
+            )
+        mapped[host.strip().lower().rstrip(".")] = address.strip()
+    return mapped
+
+
+PLUGIN_HOST_MAP = host_map(os.environ.get("EMDASH_PLUGIN_HOST_MAP", ""))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

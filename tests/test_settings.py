@@ -71,3 +71,65 @@ def test_an_unknown_cache_url_is_refused(tmp_path: Path) -> None:
         )
 
     assert "EMDASH_CACHE_URL must be redis:// or locmem://" in failed.value.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "backend", "options"),
+    [
+        ("console:", "console", {}),
+        ("locmem:", "locmem", {}),
+        ("file:///var/mail/emdash", "filebased", {"file_path": "/var/mail/emdash"}),
+        (
+            "smtp://me%40example.com:p%3Ass@mail.example.com:587?starttls=1",
+            "smtp",
+            {
+                "host": "mail.example.com",
+                "port": 587,
+                "username": "me@example.com",
+                "password": "p:ss",
+                "use_ssl": False,
+                "use_tls": True,
+                "timeout": 10,
+            },
+        ),
+        (
+            "smtps://mail.example.com",
+            "smtp",
+            {
+                "host": "mail.example.com",
+                "port": 465,
+                "username": "",
+                "password": "",
+                "use_ssl": True,
+                "use_tls": False,
+                "timeout": 10,
+            },
+        ),
+    ],
+)
+def test_email_urls_build_the_default_mailer(url, backend, options) -> None:
+    from emdash.settings import mailer_config
+
+    config = mailer_config(url)
+
+    assert config["BACKEND"] == f"django.core.mail.backends.{backend}.EmailBackend"
+    assert config.get("OPTIONS", {}) == options
+
+
+def test_an_unknown_email_url_is_refused() -> None:
+    from emdash.settings import mailer_config
+
+    with pytest.raises(ValueError, match="EMDASH_EMAIL_URL must start with"):
+        mailer_config("sendmail:")
+
+
+def test_the_plugin_host_map_is_parsed_and_checked() -> None:
+    from emdash.settings import host_map
+
+    assert host_map("") == {}
+    assert host_map(" Hooks.Example.com.=127.0.0.1 , intranet.example=10.0.0.5") == {
+        "hooks.example.com": "127.0.0.1",
+        "intranet.example": "10.0.0.5",
+    }
+    with pytest.raises(ValueError, match="items are host=address"):
+        host_map("hooks.example.com")
