@@ -6,6 +6,7 @@ import typer
 from emdash.cli import (
     content,
     menu,
+    plugins,
     roles,
     schema,
     search,
@@ -40,6 +41,7 @@ app.add_typer(menu.app, name="menu")
 app.add_typer(users.app, name="user")
 app.add_typer(roles.app, name="role")
 app.add_typer(tokens.app, name="token")
+app.add_typer(plugins.app, name="plugin")
 app.command("export")(transfer.export)
 app.command("import-json")(transfer.import_json)
 

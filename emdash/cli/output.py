@@ -44,6 +44,12 @@ if TYPE_CHECKING:
         TermListOut,
         TermOut,
     )
+    from emdash.plugins.schemas import (
+        PluginListOut,
+        PluginLogListOut,
+        PluginOut,
+        PluginValidationOut,
+    )
 
 # Lines as wide as this when the output is not a terminal (a pipe, a file, an
 # agent's shell), so that tables are not folded at rich's default of 80.
@@ -454,6 +460,119 @@ def invites(model: InviteListOut) -> RenderableType:
             item.status,
             when(item.expires_at, zone=False),
             when(item.sent_at, zone=False),
+        )
+    return grid
+
+
+# -- plugins ------------------------------------------------------------------------
+
+
+def plugin_validation(model: PluginValidationOut) -> RenderableType:
+    manifest = model.manifest
+    rows: list[tuple[str, Any]] = [
+        ("id", manifest.id),
+        ("name", manifest.name),
+        ("version", manifest.version),
+        ("license", manifest.license),
+        ("author", manifest.author or "-"),
+        ("description", manifest.description or "-"),
+        ("hooks", ", ".join(manifest.hooks) or "-"),
+        ("routes", ", ".join(manifest.routes) or "-"),
+        ("settings", ", ".join(manifest.settings) or "-"),
+        ("imports", ", ".join(model.imports) or "-"),
+        ("sha256", model.sha256),
+    ]
+    header = fields(rows)
+    if not model.capabilities:
+        return Group(header, Text(""), Text("Capabilities: none."))
+    grid = table("CAPABILITY", "DESCRIPTION")
+    for capability in model.capabilities:
+        grid.add_row(capability.name, capability.description)
+    return Group(header, Text(""), grid)
+
+
+def capability_consent(
+    model: PluginValidationOut, *, needed: list[str], previous_version: str | None
+) -> str:
+    """What an administrator grants by installing, in plain words."""
+    manifest = model.manifest
+    if previous_version is None:
+        subject = f"Plugin {manifest.id} {manifest.version} ({manifest.name})"
+    else:
+        subject = (
+            f"Plugin {manifest.id} {manifest.version} ({manifest.name}), "
+            f"replacing version {previous_version},"
+        )
+    if not model.capabilities:
+        return f"{subject} asks for no capabilities."
+    width = max(len(capability.name) for capability in model.capabilities)
+    lines = [f"{subject} asks to:"]
+    for capability in model.capabilities:
+        new = " (new)" if previous_version and capability.name in needed else ""
+        lines.append(f"  {capability.name.ljust(width)}  {capability.description}{new}")
+    return "\n".join(lines)
+
+
+def plugin_state_word(model: PluginOut) -> str:
+    return "enabled" if model.enabled else "disabled"
+
+
+def plugins(model: PluginListOut) -> RenderableType:
+    if not model.items:
+        return empty("plugins")
+    grid = table("ID", "VERSION", "STATE", "NAME")
+    grid.add_column("CAPABILITIES", overflow="fold", ratio=1)
+    for item in model.items:
+        grid.add_row(
+            item.id,
+            item.version,
+            plugin_state_word(item),
+            item.name,
+            ", ".join(item.capabilities) or "-",
+        )
+    return grid
+
+
+def plugin_installed(model: PluginOut) -> RenderableType:
+    granted = ", ".join(model.capabilities) or "none"
+    return Text(
+        f"Installed plugin {model.id} {model.version}; it is "
+        f"{plugin_state_word(model)}. Capabilities granted: {granted}."
+    )
+
+
+def plugin_updated(model: PluginOut) -> RenderableType:
+    granted = ", ".join(model.capabilities) or "none"
+    return Text(
+        f"Updated plugin {model.id} to version {model.version}; it is "
+        f"{plugin_state_word(model)}. Capabilities granted: {granted}."
+    )
+
+
+def plugin_state(model: PluginOut) -> RenderableType:
+    return Text(f"Plugin {model.id} {model.version} is {plugin_state_word(model)}.")
+
+
+def plugin_uninstalled(model: PluginOut, *, data_kept: bool) -> RenderableType:
+    data = (
+        "its data was kept for a reinstall"
+        if data_kept
+        else "its key-value store, documents and logs were deleted"
+    )
+    return Text(f"Uninstalled plugin {model.id} {model.version}; {data}.")
+
+
+def plugin_logs(model: PluginLogListOut) -> RenderableType:
+    if not model.items:
+        return empty("log records")
+    grid = table("AT (UTC)", "LEVEL", "HOOK")
+    grid.add_column("MESSAGE", overflow="fold", ratio=1)
+    for item in model.items:
+        message = item.message
+        if item.data:
+            message += " " + json.dumps(item.data, ensure_ascii=False)
+        grid.add_row(
+            item.at.strftime("%Y-%m-%d %H:%M:%S"), item.level, item.hook, message
         )
     return grid
 

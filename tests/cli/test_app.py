@@ -29,6 +29,7 @@ COMMANDS = [
     "user",
     "role",
     "token",
+    "plugin",
 ]
 PLACEHOLDER = re.compile(r"\{[^}]+\}")
 
