@@ -46,6 +46,10 @@ def pytest_collection_modifyitems(
 
 @pytest.fixture(autouse=True)
 def _fresh_epoch_memo() -> None:
+    """Each test's database starts over, so epoch values repeat across tests: forget
+    what this process remembers of them, and the plugin registry built on them."""
     from emdash.core import epoch
+    from emdash.plugins import runtime
 
     epoch.forget_memo()
+    runtime.forget()

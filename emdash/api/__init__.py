@@ -10,6 +10,7 @@ from emdash.api import (
     audit,
     content,
     menus,
+    plugins,
     schema,
     search,
     settings,
@@ -56,3 +57,4 @@ api.add_router("/tokens", tokens.router)
 api.add_router("", accounts.router)
 api.add_router("", users.router)
 api.add_router("/audit", audit.router)
+api.add_router("/plugins", plugins.router)

@@ -102,6 +102,7 @@ OPERATIONS = {
         "revoke_invite",
     ],
     "audit": ["list_audit_events"],
+    "plugins": ["get_plugin_route", "post_plugin_route"],
 }
 
 

@@ -525,11 +525,23 @@ def create_entry(actor: Actor, collection_slug: str, values: dict[str, Any]) -> 
             data={"status": status},
         )
         _bump()
-        payload = {"collection": collection.slug, "id": entry.pk, "status": status}
+        payload = _after_payload(collection.slug, entry.pk, entry.slug, status)
         hooks.run_after("content:afterSave", payload, actor)
         if status == Status.PUBLISHED:
             hooks.run_after("content:afterPublish", payload, actor)
     return _load(collection_slug, entry.pk)
+
+
+def _after_payload(
+    collection_slug: str, entry_id: str, slug: str, status: str
+) -> dict[str, Any]:
+    """What after-hooks hear about an entry: enough to find it and link to it."""
+    return {
+        "collection": collection_slug,
+        "id": entry_id,
+        "slug": slug,
+        "status": str(status),
+    }
 
 
 def _future(value: Any) -> datetime:
@@ -659,7 +671,7 @@ def update_entry(
         _bump()
         hooks.run_after(
             "content:afterSave",
-            {"collection": collection.slug, "id": entry.pk, "status": entry.status},
+            _after_payload(collection.slug, entry.pk, entry.slug, entry.status),
             actor,
         )
     return _load(collection_slug, entry.pk)
@@ -726,7 +738,7 @@ def publish_entry(
         )
         hooks.run_after(
             "content:afterPublish",
-            {"collection": collection_slug, "id": entry.pk, "status": "published"},
+            _after_payload(collection_slug, entry.pk, entry.slug, Status.PUBLISHED),
             actor,
         )
     return result
@@ -757,7 +769,7 @@ def unpublish_entry(
         )
         hooks.run_after(
             "content:afterUnpublish",
-            {"collection": collection_slug, "id": entry.pk, "status": "draft"},
+            _after_payload(collection_slug, entry.pk, entry.slug, Status.DRAFT),
             actor,
         )
     return result
@@ -1002,10 +1014,10 @@ def publish_due(actor: Actor = SYSTEM, *, now: datetime | None = None) -> list[s
     due = list(
         Entry.objects.filter(
             status=Status.SCHEDULED, scheduled_at__lte=now
-        ).values_list("pk", "collection__slug")
+        ).values_list("pk", "collection__slug", "slug")
     )
     flipped: list[str] = []
-    for entry_id, collection_slug in due:
+    for entry_id, collection_slug, slug in due:
         with transaction.atomic():
             # The version stays: this flip is the system keeping a promise, not an
             # edit, and must not turn an editor's next save into a conflict.
@@ -1019,7 +1031,7 @@ def publish_due(actor: Actor = SYSTEM, *, now: datetime | None = None) -> list[s
             )
             hooks.run_after(
                 "content:afterPublish",
-                {"collection": collection_slug, "id": entry_id, "status": "published"},
+                _after_payload(collection_slug, entry_id, slug, Status.PUBLISHED),
                 actor,
             )
             flipped.append(entry_id)
