@@ -25,6 +25,7 @@ so plugins writing in each other's hooks cannot loop (see ``_runnable``).
 Importing this module does not import wasmtime; building the registry does.
 """
 
+import atexit
 import json
 import logging
 import threading
@@ -141,6 +142,11 @@ def forget() -> None:
     global _registry
     with _lock:
         _registry = None
+
+
+# Release the loaded modules while wasmtime is still importable: left to interpreter
+# shutdown, their finalisers print errors.
+atexit.register(forget)
 
 
 def _build(epoch_value: int) -> None:
