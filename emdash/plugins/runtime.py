@@ -17,6 +17,9 @@ after the other, by manifest priority and then id:
 - after-hooks run once the write committed; their answers and failures change
   nothing and are logged.
 
+The lifecycle hooks (``run_lifecycle``) go to the one plugin installed, enabled,
+disabled or uninstalled, never to the others declaring them.
+
 Every call runs in a savepoint: a call that fails or rejects leaves none of its
 writes (kv, storage, content) behind. The hooks of a plugin's writes run the other
 plugins, never the writer again, and plugin calls nest at most MAX_NESTING deep,
@@ -518,6 +521,68 @@ def _describe_error(value: Any) -> str:
     if len(text) > MAX_QUOTED_CHARS:
         text = text[: MAX_QUOTED_CHARS - 1] + "…"
     return f"it answered an error: {text}"
+
+
+# -- lifecycle -------------------------------------------------------------------------
+
+
+LIFECYCLE_HOOKS = (
+    "plugin:install",
+    "plugin:activate",
+    "plugin:deactivate",
+    "plugin:uninstall",
+)
+
+
+def run_lifecycle(row: Plugin, hook: str) -> None:
+    """Tell one plugin about a change to itself (``hook`` is one of
+    LIFECYCLE_HOOKS), if its manifest declares the hook. Only that plugin is
+    called, from its stored row rather than the enabled-only registry, so a plugin
+    just disabled can still clean up. Its answer changes nothing; a failure or
+    rejection is logged (also to the server's log, since an uninstall may delete
+    the plugin's own records) and never undoes the change."""
+    if hook not in LIFECYCLE_HOOKS:
+        raise ValueError(
+            f"unknown lifecycle hook {hook!r}; expected one of "
+            f"{', '.join(LIFECYCLE_HOOKS)}"
+        )
+    try:
+        options = parse_manifest(row.manifest).hooks.get(hook)
+    except EmDashError:
+        logger.exception(
+            "plugin '%s' not told of %s: unreadable manifest", row.id, hook
+        )
+        return
+    if options is None:
+        return
+    # The registry's loaded module, when it is this very one, saves a compile.
+    cached = _registry.plugins.get(row.id) if _registry is not None else None
+    plugin = _activate(row, cached)
+    journal = _Journal()
+    try:
+        outcome = _call(
+            plugin,
+            hook,
+            {
+                "hook": hook,
+                "plugin": {"id": row.id, "version": row.version},
+                "settings": dict(plugin.settings),
+            },
+            limits=Limits(timeout_ms=options.timeout_ms),
+            accept=lambda value: value,
+            on_error="continue",
+            journal=journal,
+        )
+    finally:
+        journal.store()
+    if outcome.kind in ("failed", "rejected"):
+        logger.warning(
+            "plugin '%s' %s %s: %s",
+            row.id,
+            "failed in" if outcome.kind == "failed" else "rejected",
+            hook,
+            outcome.message,
+        )
 
 
 # -- routes ----------------------------------------------------------------------------

@@ -7,7 +7,9 @@ what the manifest declares must then be granted explicitly (an update only what
 the previous grant did not cover), and a grant can never exceed the manifest.
 
 Every change bumps the ``plugins`` epoch, so every process picks up installs,
-updates, enables, disables, uninstalls and settings without a restart.
+updates, enables, disables, uninstalls and settings without a restart. The plugin
+concerned hears of its own install, enable, disable and uninstall through its
+lifecycle hooks (``runtime.run_lifecycle``).
 """
 
 import logging
@@ -305,7 +307,25 @@ def install(
             f"{message} by {actor.label}",
             data={"version": manifest.version, "capabilities": granted},
         )
+        if previous is None:
+            _tell_after_commit(plugin, "plugin:install", "plugin:activate")
+        elif plugin.enabled:
+            # An update is no new install; the new version is activated.
+            _tell_after_commit(plugin, "plugin:activate")
     return plugin
+
+
+def _tell_after_commit(plugin: Plugin, *hooks: str) -> None:
+    """Run the plugin's lifecycle ``hooks``, in order, once the change committed."""
+
+    def tell() -> None:
+        # runtime imports this module.
+        from emdash.plugins.runtime import run_lifecycle
+
+        for hook in hooks:
+            run_lifecycle(plugin, hook)
+
+    transaction.on_commit(tell)
 
 
 def _create(plugin_id: str, fields: dict[str, Any]) -> Plugin:
@@ -402,6 +422,9 @@ def _set_enabled(actor: Actor, plugin_id: str, *, enabled: bool) -> Plugin:
             data={"version": plugin.version},
         )
         record_log(plugin.id, "info", f"{verb}d by {actor.label}")
+        _tell_after_commit(
+            plugin, "plugin:activate" if enabled else "plugin:deactivate"
+        )
     return plugin
 
 
@@ -409,9 +432,15 @@ def uninstall(actor: Actor, plugin_id: str, *, keep_data: bool) -> Plugin:
     """Remove a plugin and answer it as it was. Its key-value store, documents and
     logs are deleted too unless ``keep_data``, for a later reinstall of the same
     id (its settings live with the plugin and go either way)."""
+    # runtime imports this module.
+    from emdash.plugins.runtime import run_lifecycle
+
     actor.require("plugins:manage")
     with transaction.atomic():
         plugin = _get(plugin_id, lock=True)
+        # Before the delete, while its data is there to clean up; its failure
+        # is logged and the uninstall goes on.
+        run_lifecycle(plugin, "plugin:uninstall")
         Plugin.objects.filter(pk=plugin_id).delete()
         deleted: dict[str, int] = {}
         if keep_data:
