@@ -496,3 +496,36 @@ def test_plugins_writing_in_each_others_after_hooks_do_not_loop(posts):
     entries.create_entry(SYSTEM, "posts", {"data": {"title": "Start"}})
 
     assert saved_titles() == ["Start", "ping", "pong", "pong", "ping"]
+
+
+def test_an_seo_object_from_a_hook_is_validated_like_one_from_the_editor(client, admin):
+    make_collection("posts", supports=["seo"])
+    answer = '{"ok": {"seo": {"description": "' + "x" * 600 + '", "bogus": 42}}}'
+    install("seo-stuffer", answering(answer), hooks=[BEFORE_SAVE])
+
+    response = create(client, admin)
+
+    assert response.status_code == 422
+    assert error_of(response)["details"]["fields"] == {
+        "seo.bogus": "unknown property",
+        "seo.description": "must be at most 500 characters",
+    }
+    assert Entry.objects.count() == 0
+
+
+def test_an_seo_object_from_a_hook_is_left_out_where_the_collection_has_none(
+    client, admin
+):
+    make_collection("notes", supports=["drafts", "revisions"])
+    install(
+        "seo-filler",
+        answering('{"ok": {"seo": {"description": "Filled in"}}}'),
+        hooks=[BEFORE_SAVE],
+    )
+
+    response = send(
+        client, "POST", "/content/notes", {"data": {"title": "A note"}}, admin
+    )
+
+    assert response.status_code == 201
+    assert Entry.objects.get().seo == {}

@@ -233,11 +233,14 @@ def _require_edit(actor: Actor, entry: Entry) -> None:
 def _run_before_save(
     actor: Actor,
     collection: Collection,
+    specs: list[FieldSpec],
     entry_id: str | None,
     slug: str | None,
     data: dict,
     seo: dict,
 ) -> tuple[str | None, dict, dict]:
+    """Run the before-save hooks; whatever they hand back is validated again, the
+    data and the SEO object each on their own."""
     payload = {
         "collection": collection.slug,
         "id": entry_id,
@@ -246,7 +249,14 @@ def _run_before_save(
         "seo": seo,
     }
     result = hooks.run_before("content:beforeSave", payload, actor)
-    return result.get("slug", slug), result.get("data", data), result.get("seo", seo)
+    hooked_data, hooked_seo = result.get("data", data), result.get("seo", seo)
+    if hooked_data is not data:
+        data = _clean(specs, hooked_data)
+    # A hook's SEO object applies where the collection keeps one (a plugin such as
+    # seo-guard cannot tell); where it does not, it is left out, not an error.
+    if hooked_seo is not seo and collection.supports_feature("seo"):
+        seo = _clean_seo(collection, hooked_seo)
+    return result.get("slug", slug), data, seo
 
 
 def _render(specs: list[FieldSpec], data: dict[str, Any]) -> dict[str, str]:
@@ -444,12 +454,9 @@ def create_entry(actor: Actor, collection_slug: str, values: dict[str, Any]) -> 
     seo = _clean_seo(collection, values.get("seo"))
     data = _clean(specs, data)
     given_slug = values.get("slug")
-    slug, hooked_data, seo = _run_before_save(
-        actor, collection, None, given_slug, data, seo
+    slug, data, seo = _run_before_save(
+        actor, collection, specs, None, given_slug, data, seo
     )
-    if hooked_data is not data:
-        data = _clean(specs, hooked_data)
-        seo = _clean_seo(collection, seo)
     generated = not slug
     slug = (
         slugs.clean_slug(slug)
@@ -621,12 +628,9 @@ def update_entry(
         raise ValidationFailed("Invalid data.", fields={"data": "must be an object"})
     data = _clean(specs, patch, existing=entry.data)
     seo = _clean_seo(collection, values["seo"]) if "seo" in values else entry.seo
-    slug, hooked_data, seo = _run_before_save(
-        actor, collection, entry.pk, values.get("slug", entry.slug), data, seo
+    slug, data, seo = _run_before_save(
+        actor, collection, specs, entry.pk, values.get("slug", entry.slug), data, seo
     )
-    if hooked_data is not data:
-        data = _clean(specs, hooked_data)
-        seo = _clean_seo(collection, seo)
     slug = slugs.clean_slug(slug)
     visibility, password_hash = _clean_visibility(
         values.get("visibility", entry.visibility),

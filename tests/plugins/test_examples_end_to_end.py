@@ -1,0 +1,493 @@
+"""The three example plugins end to end: built from source in this test run,
+validated and installed with the grant their consent screen asks for, configured
+through the settings service, and seen changing what the REST API does.
+
+After-hooks run once a save commits; the tests run them with
+``django_capture_on_commit_callbacks(execute=True)``. Email goes through Django's
+default mailer, as in production: the test runner makes it the locmem backend (the
+outbox), and one test switches it to the console backend.
+"""
+
+import hashlib
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from django.core import mail
+from django.test import Client
+
+from emdash.accounts.tokens import create_token
+from emdash.content.models import Entry, Revision
+from emdash.core.actors import SYSTEM
+from emdash.plugins import services
+from emdash.plugins.models import Plugin
+from tests.api.conftest import bearer, send
+from tests.factories import make_collection
+from tests.plugins.test_examples_build import Builds
+from tests.plugins.test_examples_build import builds as _session_builds
+
+pytestmark = pytest.mark.django_db
+
+# The session fixture that builds every example from source once per test run (the
+# build tests share it, so a run builds once).
+builds = _session_builds
+
+BEFORE_SAVE = "content:beforeSave"
+AFTER_SAVE = "content:afterSave"
+AFTER_PUBLISH = "content:afterPublish"
+# A title the site does not require, so that seo-guard is what refuses an empty one.
+FIELDS = [
+    {"slug": "title", "type": "string"},
+    {"slug": "body", "type": "markdown"},
+]
+RECIPIENT = "editor@example.com"
+WEBHOOK_HOST = "hooks.example.com"
+# Routed to the receiver too, but not among the webhook manifest's allowed_hosts.
+UNDECLARED_HOST = "intranet.example.com"
+
+
+@pytest.fixture
+def posts() -> str:
+    make_collection("posts", fields=FIELDS)
+    return "posts"
+
+
+@pytest.fixture
+def admin() -> dict[str, str]:
+    token = create_token(SYSTEM, name="end to end", scopes=["admin"])
+    return bearer(token.plaintext)
+
+
+def install_built(
+    builds: Builds,
+    plugin_id: str,
+    settings: dict[str, Any] | None = None,
+) -> Plugin:
+    """Install the bundle built from source in this run, as an administrator
+    would: validate it, grant what its consent screen lists, then configure it."""
+    folder = builds.plugin(plugin_id)
+    validated = services.validate_bundle(folder)
+    plugin = services.install(SYSTEM, validated, grant=list(validated.capabilities))
+    assert plugin.enabled
+    assert plugin.granted == sorted(validated.manifest.capabilities)
+    built = (folder / "plugin.wasm").read_bytes()
+    assert plugin.wasm_sha256 == hashlib.sha256(built).hexdigest()
+    if settings is not None:
+        services.update_settings(SYSTEM, plugin_id, settings)
+    return plugin
+
+
+def create(
+    client: Client, admin: dict[str, str], data: dict[str, Any], **values: Any
+) -> Any:
+    return send(client, "POST", "/content/posts", {"data": data, **values}, admin)
+
+
+def site_still_serves(client: Client, admin: dict[str, str]) -> bool:
+    return send(client, "GET", "/content/posts", headers=admin).status_code == 200
+
+
+def call_logs(plugin_id: str) -> list[tuple[str, str, str]]:
+    """What the plugin's calls logged, oldest first (the install's own records,
+    which name no hook, left out)."""
+    records = services.logs(SYSTEM, plugin_id)
+    return [(r.level, r.hook, r.message) for r in reversed(records) if r.hook]
+
+
+# -- installing ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("plugin_id", "capabilities"),
+    [
+        ("notify-on-publish", ["content:read", "email:send"]),
+        ("webhook", ["network:request"]),
+    ],
+)
+def test_an_example_installs_only_with_the_grant_its_consent_screen_lists(
+    builds: Builds,
+    plugin_id: str,
+    capabilities: list[str],
+) -> None:
+    validated = services.validate_bundle(builds.plugin(plugin_id))
+    assert list(validated.capabilities) == capabilities
+
+    with pytest.raises(services.GrantRequired) as refused:
+        services.install(SYSTEM, validated, grant=[])
+
+    assert refused.value.details == {"plugin": plugin_id, "missing": capabilities}
+    assert not Plugin.objects.exists()
+
+    plugin = services.install(SYSTEM, validated, grant=capabilities)
+
+    assert (plugin.id, plugin.enabled, plugin.granted) == (
+        plugin_id,
+        True,
+        sorted(capabilities),
+    )
+
+
+# -- seo-guard -------------------------------------------------------------------------
+
+TITLE_REJECTED = {
+    "code": "PLUGIN_REJECTED",
+    "message": "Plugin 'seo-guard' rejected content:beforeSave: A post needs a title. "
+    "(TITLE_REQUIRED)",
+    "details": {"plugin": "seo-guard", "hook": BEFORE_SAVE, "code": "TITLE_REQUIRED"},
+}
+TITLE_REJECTED_LOG = (
+    "warning",
+    BEFORE_SAVE,
+    "rejected content:beforeSave: A post needs a title. (TITLE_REQUIRED)",
+)
+
+
+def test_seo_guard_rejects_a_post_with_an_empty_title_and_nothing_is_written(
+    client: Client,
+    builds: Builds,
+    posts: str,
+    admin: dict[str, str],
+) -> None:
+    install_built(builds, "seo-guard")
+
+    response = create(client, admin, {"title": "", "body": "Some text."})
+
+    assert response.status_code == 422
+    assert response.json()["error"] == TITLE_REJECTED
+    assert (Entry.objects.count(), Revision.objects.count()) == (0, 0)
+    assert site_still_serves(client, admin)
+    assert call_logs("seo-guard") == [TITLE_REJECTED_LOG]
+
+
+def test_seo_guard_refuses_an_edit_that_empties_the_title_and_the_entry_stays(
+    client: Client,
+    builds: Builds,
+    posts: str,
+    admin: dict[str, str],
+) -> None:
+    install_built(builds, "seo-guard")
+    entry = create(client, admin, {"title": "Kept", "body": "Body."}).json()
+
+    response = send(
+        client,
+        "PATCH",
+        f"/content/posts/{entry['id']}",
+        {"data": {"title": ""}, "version": entry["version"]},
+        admin,
+    )
+
+    assert response.status_code == 422
+    assert response.json()["error"] == TITLE_REJECTED
+    saved = Entry.objects.get(pk=entry["id"])
+    assert (saved.version, saved.title, saved.data) == (
+        1,
+        "Kept",
+        {"title": "Kept", "body": "Body."},
+    )
+    assert Revision.objects.filter(entry=saved).count() == 1
+    assert site_still_serves(client, admin)
+    assert call_logs("seo-guard") == [TITLE_REJECTED_LOG]
+
+
+def test_seo_guard_fills_a_missing_seo_description_from_the_body(
+    client: Client,
+    builds: Builds,
+    posts: str,
+    admin: dict[str, str],
+) -> None:
+    install_built(builds, "seo-guard")
+    body = "# Spring\n\nThe *garden* opens in [April](https://example.com/april)."
+
+    response = create(client, admin, {"title": "Spring", "body": body})
+
+    assert response.status_code == 201, response.content
+    description = "Spring The garden opens in April."
+    assert response.json()["seo"] == {"description": description}
+    saved = Entry.objects.get(pk=response.json()["id"])
+    assert (saved.data, saved.seo) == (
+        {"title": "Spring", "body": body},
+        {"description": description},
+    )
+    assert saved.current_revision.seo == {"description": description}
+    assert call_logs("seo-guard") == []
+
+
+def test_seo_guard_keeps_a_description_written_by_hand(
+    client: Client,
+    builds: Builds,
+    posts: str,
+    admin: dict[str, str],
+) -> None:
+    install_built(builds, "seo-guard")
+
+    response = create(
+        client,
+        admin,
+        {"title": "Spring", "body": "The garden opens."},
+        seo={"title": "Spring!", "description": "By hand."},
+    )
+
+    assert response.status_code == 201, response.content
+    assert response.json()["seo"] == {"title": "Spring!", "description": "By hand."}
+
+
+# -- notify-on-publish -----------------------------------------------------------------
+
+NOTIFY_TEXT = (
+    "A new entry was published on your site.\n\n"
+    "Title: Spring news\nCollection: posts\nSlug: spring-news\n"
+)
+
+
+def create_and_publish(
+    client: Client,
+    admin: dict[str, str],
+    capture: Any,
+    title: str = "Spring news",
+) -> str:
+    """Create a draft, then publish it, both through the API with their
+    after-hooks run on commit; answers the entry's id."""
+    with capture(execute=True):
+        created = create(client, admin, {"title": title, "body": "Hello."})
+    assert created.status_code == 201, created.content
+    entry_id = created.json()["id"]
+    with capture(execute=True):
+        path = f"/content/posts/{entry_id}/publish"
+        published = send(client, "POST", path, {}, admin)
+    assert published.status_code == 200, published.content
+    assert published.json()["status"] == "published"
+    return entry_id
+
+
+def test_notify_on_publish_emails_the_recipient_once_when_an_entry_is_published(
+    client: Client,
+    builds: Builds,
+    posts: str,
+    admin: dict[str, str],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    install_built(builds, "notify-on-publish", {"recipient": RECIPIENT})
+
+    entry_id = create_and_publish(client, admin, django_capture_on_commit_callbacks)
+
+    (message,) = mail.outbox
+    assert message.to == [RECIPIENT]
+    assert message.subject == "Published: Spring news"
+    assert message.body == NOTIFY_TEXT
+    assert message.extra_headers["X-EmDash-Plugin"] == "notify-on-publish"
+    assert site_still_serves(client, admin)
+    assert call_logs("notify-on-publish") == [
+        ("info", AFTER_PUBLISH, f"Told {RECIPIENT} about posts/{entry_id}.")
+    ]
+
+
+def test_notify_on_publish_prints_its_email_with_the_console_backend(
+    client: Client,
+    builds: Builds,
+    posts: str,
+    admin: dict[str, str],
+    django_capture_on_commit_callbacks: Any,
+    settings: Any,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    settings.MAILERS = {
+        "default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    }
+    install_built(builds, "notify-on-publish", {"recipient": RECIPIENT})
+
+    create_and_publish(client, admin, django_capture_on_commit_callbacks)
+
+    printed = capsys.readouterr().out
+    assert printed.count(f"To: {RECIPIENT}\n") == 1
+    assert "Subject: Published: Spring news\n" in printed
+    assert NOTIFY_TEXT in printed
+    assert mail.outbox == []
+
+
+def test_notify_on_publish_without_a_recipient_logs_its_failure_and_publishes(
+    client: Client,
+    builds: Builds,
+    posts: str,
+    admin: dict[str, str],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    install_built(builds, "notify-on-publish")  # its required setting left unset
+
+    entry_id = create_and_publish(client, admin, django_capture_on_commit_callbacks)
+
+    assert mail.outbox == []
+    assert Entry.objects.get(pk=entry_id).status == "published"
+    assert site_still_serves(client, admin)
+    assert call_logs("notify-on-publish") == [
+        (
+            "error",
+            AFTER_PUBLISH,
+            "failed in content:afterPublish (error): it answered an error: Set the "
+            "recipient in the plugin's settings. (NO_RECIPIENT)",
+        )
+    ]
+
+
+# -- webhook ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Received:
+    method: str
+    path: str
+    headers: dict[str, str]  # names in lowercase
+    body: bytes
+
+
+@dataclass
+class Receiver:
+    """A web server on 127.0.0.1 that records every request and answers
+    ``status`` with an empty body."""
+
+    port: int = 0
+    status: int = 204
+    requests: list[Received] = field(default_factory=list)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    found = Receiver()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            found.requests.append(
+                Received(
+                    self.command,
+                    self.path,
+                    {name.lower(): value for name, value in self.headers.items()},
+                    self.rfile.read(length),
+                )
+            )
+            self.send_response(found.status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        do_GET = do_PUT = do_POST
+
+        def log_message(self, format: str, *args: Any) -> None:
+            """Quiet: the test reads ``requests``."""
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    found.port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield found
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def webhook_url(receiver: Receiver, settings: Any) -> str:
+    """The webhook's URL, its host routed to the receiver by the operator's host
+    map (which no manifest can ask for)."""
+    settings.PLUGIN_HOST_MAP = {WEBHOOK_HOST: "127.0.0.1", UNDECLARED_HOST: "127.0.0.1"}
+    return f"http://{WEBHOOK_HOST}:{receiver.port}/emdash"
+
+
+def save_through_the_api(
+    client: Client, admin: dict[str, str], capture: Any
+) -> dict[str, Any]:
+    """Create an entry through the API, its after-hooks run on commit."""
+    with capture(execute=True):
+        response = create(client, admin, {"title": "Hello webhook"})
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def test_webhook_posts_the_saved_entry_to_its_url(
+    client: Client,
+    builds: Builds,
+    posts: str,
+    admin: dict[str, str],
+    receiver: Receiver,
+    webhook_url: str,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    install_built(builds, "webhook", {"url": webhook_url})
+
+    entry = save_through_the_api(client, admin, django_capture_on_commit_callbacks)
+
+    (received,) = receiver.requests
+    assert (received.method, received.path) == ("POST", "/emdash")
+    assert received.headers["host"] == f"{WEBHOOK_HOST}:{receiver.port}"
+    assert received.headers["content-type"] == "application/json"
+    assert received.headers["user-agent"] == "EmDash-Plugin/webhook"
+    assert json.loads(received.body) == {
+        "event": AFTER_SAVE,
+        "collection": "posts",
+        "id": entry["id"],
+        "slug": "hello-webhook",
+        "status": "draft",
+    }
+    assert site_still_serves(client, admin)
+    assert call_logs("webhook") == []
+
+
+def test_webhook_logs_an_error_status_and_the_save_stands(
+    client: Client,
+    builds: Builds,
+    posts: str,
+    admin: dict[str, str],
+    receiver: Receiver,
+    webhook_url: str,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    install_built(builds, "webhook", {"url": webhook_url})
+    receiver.status = 500
+
+    entry = save_through_the_api(client, admin, django_capture_on_commit_callbacks)
+
+    assert Entry.objects.filter(pk=entry["id"]).exists()
+    assert len(receiver.requests) == 1
+    assert site_still_serves(client, admin)
+    assert call_logs("webhook") == [
+        (
+            "error",
+            AFTER_SAVE,
+            "failed in content:afterSave (error): it answered an error: The webhook "
+            f"at {webhook_url} answered 500. (WEBHOOK_STATUS)",
+        )
+    ]
+
+
+def test_webhook_to_a_host_it_did_not_declare_is_refused_before_connecting(
+    client: Client,
+    builds: Builds,
+    posts: str,
+    admin: dict[str, str],
+    receiver: Receiver,
+    webhook_url: str,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    # The operator's map routes this name to the receiver too; the manifest's
+    # allowed_hosts still decide whether the plugin may reach it.
+    undeclared = f"http://{UNDECLARED_HOST}:{receiver.port}/emdash"
+    install_built(builds, "webhook", {"url": undeclared})
+
+    save_through_the_api(client, admin, django_capture_on_commit_callbacks)
+
+    assert receiver.requests == []
+    assert site_still_serves(client, admin)
+    assert call_logs("webhook") == [
+        (
+            "error",
+            AFTER_SAVE,
+            "failed in content:afterSave (error): it answered an error: The webhook "
+            f"to {undeclared} failed: '{undeclared}': {UNDECLARED_HOST} is mapped to "
+            "an internal address by the operator; only a plugin that lists it in "
+            "allowed_hosts reaches it (HOST_NOT_ALLOWED)",
+        )
+    ]
