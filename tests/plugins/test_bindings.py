@@ -1,6 +1,7 @@
 """The host functions, called from inside a real plugin: a module that forwards
 its input to one host function and answers the envelope it got back."""
 
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -756,6 +757,47 @@ def test_http_fetch_refuses_a_host_the_manifest_does_not_allow():
         "'https://elsewhere.example.org/': elsewhere.example.org is not in the "
         "plugin's allowed_hosts",
     )
+
+
+@pytest.mark.parametrize(
+    ("url", "allowed", "code"),
+    [
+        ("http://127.0.0.1/", (), "ADDRESS_NOT_ALLOWED"),
+        ("http://localhost/", ("localhost",), "ADDRESS_NOT_ALLOWED"),
+        ("http://10.1.2.3/", (), "ADDRESS_NOT_ALLOWED"),
+        ("http://192.168.0.10/", (), "ADDRESS_NOT_ALLOWED"),
+        ("http://169.254.169.254/latest/meta-data/", (), "ADDRESS_NOT_ALLOWED"),
+        ("http://0.0.0.0/", (), "ADDRESS_NOT_ALLOWED"),
+        ("http://[::ffff:127.0.0.1]/", (), "ADDRESS_NOT_ALLOWED"),
+        ("http://2130706433/", (), "ADDRESS_NOT_ALLOWED"),
+        ("http://0177.0.0.1/", (), "ADDRESS_NOT_ALLOWED"),
+        ("https://elsewhere.example.org/", ("hooks.example.com",), "HOST_NOT_ALLOWED"),
+    ],
+)
+def test_a_plugin_cannot_reach_inside_and_no_connection_is_attempted(
+    monkeypatch, url, allowed, code
+):
+    """From inside a plugin, through the host function: refused before any
+    socket connects, and the host goes on serving."""
+    attempts: list[object] = []
+
+    def refuse_to_connect(sock: object, address: object) -> None:
+        attempts.append(address)
+        raise OSError("no connection may be attempted")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse_to_connect)
+    capabilities = NETWORK if allowed else ("network:request:unrestricted",)
+
+    answer = ask(
+        "http_fetch",
+        {"url": url},
+        capabilities=capabilities,
+        **({"allowed_hosts": allowed} if allowed else {}),
+    )
+
+    assert answer["error"]["code"] == code
+    assert attempts == []
+    assert ask("site_info", {})["ok"]["title"]
 
 
 def test_http_fetch_unrestricted_still_refuses_private_addresses():
