@@ -282,6 +282,9 @@ DEFAULT_FROM_EMAIL = os.environ.get(
 PLUGIN_CACHE_DIR = DATA_DIR / "plugin-cache"
 # Capabilities no plugin may be granted on this site, e.g. network:request:unrestricted.
 PLUGIN_FORBIDDEN_CAPABILITIES = env_list("EMDASH_PLUGIN_FORBIDDEN_CAPABILITIES")
+# The longest any one plugin hook call may run, whatever its manifest asks (the
+# sandbox's own ceiling, 30 s, bounds this too).
+PLUGIN_MAX_TIMEOUT_MS = int(os.environ.get("EMDASH_PLUGIN_MAX_TIMEOUT_MS", "5000"))
 
 
 def host_map(text: str) -> dict[str, str]:

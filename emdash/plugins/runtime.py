@@ -38,6 +38,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from django.conf import settings
 from django.db import transaction
 
 from emdash.core import epoch
@@ -47,7 +48,12 @@ from emdash.plugins import services
 from emdash.plugins.capabilities import effective
 from emdash.plugins.manifest import Manifest, RouteSpec, parse_manifest
 from emdash.plugins.models import Plugin
-from emdash.plugins.sandbox.calls import CallResult, Limits, LogRecord
+from emdash.plugins.sandbox.calls import (
+    MAX_TIMEOUT_MS,
+    CallResult,
+    Limits,
+    LogRecord,
+)
 from emdash.plugins.sandbox.errors import FAILURE_REASONS, PluginFailed
 
 if TYPE_CHECKING:
@@ -145,6 +151,12 @@ def forget() -> None:
     global _registry
     with _lock:
         _registry = None
+
+
+def _limits(timeout_ms: int) -> Limits:
+    """A call's limits: the hook's own timeout, within the site's policy."""
+    ceiling = getattr(settings, "PLUGIN_MAX_TIMEOUT_MS", MAX_TIMEOUT_MS)
+    return Limits(timeout_ms=min(timeout_ms, ceiling))
 
 
 # Release the loaded modules while wasmtime is still importable: left to interpreter
@@ -375,7 +387,7 @@ def _run_before(
         plugin,
         hook,
         {"hook": hook, **payload, "settings": dict(plugin.settings)},
-        limits=Limits(timeout_ms=options.timeout_ms),
+        limits=_limits(options.timeout_ms),
         accept=writable_changes,
         on_error=options.on_error,
         journal=journal,
@@ -403,7 +415,7 @@ def notify(hook: str, payload: Payload, actor: Actor) -> None:
                 plugin,
                 hook,
                 {"hook": hook, **payload, "settings": dict(plugin.settings)},
-                limits=Limits(timeout_ms=plugin.manifest.hooks[hook].timeout_ms),
+                limits=_limits(plugin.manifest.hooks[hook].timeout_ms),
                 accept=lambda value: value,
                 on_error="continue",
                 journal=journal,
@@ -568,7 +580,7 @@ def run_lifecycle(row: Plugin, hook: str) -> None:
                 "plugin": {"id": row.id, "version": row.version},
                 "settings": dict(plugin.settings),
             },
-            limits=Limits(timeout_ms=options.timeout_ms),
+            limits=_limits(options.timeout_ms),
             accept=lambda value: value,
             on_error="continue",
             journal=journal,

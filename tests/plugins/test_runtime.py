@@ -529,3 +529,18 @@ def test_an_seo_object_from_a_hook_is_left_out_where_the_collection_has_none(
 
     assert response.status_code == 201
     assert Entry.objects.get().seo == {}
+
+
+def test_the_site_caps_how_long_a_hook_may_run(client, posts, admin, settings):
+    settings.PLUGIN_MAX_TIMEOUT_MS = 1
+    install(
+        "patient",
+        INFINITE_LOOP,
+        hooks={BEFORE_SAVE: {"on_error": "continue", "timeout_ms": 20000}},
+    )
+
+    response = create(client, admin, "kept")
+
+    assert response.status_code == 201, response.content
+    [(level, hook, message, data)] = logs_of("patient")
+    assert (level, hook, data["reason"]) == ("error", BEFORE_SAVE, "timeout")
