@@ -160,7 +160,7 @@ def _load(invite_id: str) -> AccessLink:
 def _send(issued: IssuedLink, actor: Actor) -> bool:
     invite = issued.link
     try:
-        send_account_email(
+        sent = send_account_email(
             "invite",
             invite.email,
             {
@@ -172,6 +172,8 @@ def _send(issued: IssuedLink, actor: Actor) -> bool:
         )
     except OSError:
         log.exception("Could not email the invite %s", invite.pk)
+        return False
+    if not sent:  # a plugin cancelled it
         return False
     AccessLink.objects.filter(pk=invite.pk).update(sent_at=timezone.now())
     return True

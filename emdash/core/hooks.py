@@ -19,7 +19,12 @@ from emdash.core.actors import Actor
 logger = logging.getLogger(__name__)
 
 BEFORE_HOOKS = frozenset(
-    {"content:beforeSave", "content:beforePublish", "content:beforeDelete"}
+    {
+        "content:beforeSave",
+        "content:beforePublish",
+        "content:beforeDelete",
+        "email:beforeSend",
+    }
 )
 AFTER_HOOKS = frozenset(
     {
@@ -27,6 +32,7 @@ AFTER_HOOKS = frozenset(
         "content:afterPublish",
         "content:afterUnpublish",
         "content:afterDelete",
+        "email:afterSend",
     }
 )
 

@@ -114,6 +114,13 @@ class EmailFailed(EmDashError):
     status = 502
 
 
+class EmailCancelled(EmDashError):
+    """An ``email:beforeSend`` hook of another plugin refused the mail."""
+
+    code = "EMAIL_CANCELLED"
+    status = 422
+
+
 def permissions_for(capabilities: frozenset[str]) -> frozenset[str]:
     """The permissions of a plugin's actor, from its (effective) capabilities."""
     granted: set[str] = set()
@@ -710,8 +717,13 @@ def email_send(
 ) -> dict[str, int]:
     """``{"to", "subject", "text", "html"?}`` -> ``{"recipients": n}``. ``to`` is
     an address or a list of up to MAX_RECIPIENTS; the sender is the site's. The
-    send may take only what is left of the hook's time."""
+    send may take only what is left of the hook's time. The other plugins'
+    ``email:beforeSend`` hooks may change its subject and text, or cancel it
+    (EMAIL_CANCELLED); ``email:afterSend`` runs once it went."""
     from django.core.mail import EmailMultiAlternatives, mailers
+
+    from emdash.core import hooks
+    from emdash.plugins.runtime import PluginRejected
 
     fields = _Request("email_send", request, ("to", "subject", "text", "html"))
     recipients = _recipients(fields)
@@ -733,14 +745,27 @@ def email_send(
         raise QuotaExceeded(
             f"email_send: a hook call may send at most {MAX_EMAILS_PER_CALL} emails"
         )
+    payload: dict[str, Any] = {
+        "to": recipients,
+        "subject": subject,
+        "text": text,
+        "source": f"plugin:{plugin.id}",
+    }
+    try:
+        payload = hooks.run_before("email:beforeSend", payload, plugin.actor)
+    except PluginRejected as cancelled:
+        raise EmailCancelled(
+            f"email_send: the mail was cancelled: {cancelled.message}",
+            details=cancelled.details,
+        ) from cancelled
     remaining = call.remaining_seconds()
     if remaining <= 0:
         raise DeadlinePassed("email_send: the hook's time is up")
     message = EmailMultiAlternatives(
-        subject,
-        text,
+        payload["subject"],
+        payload["text"],
         settings.DEFAULT_FROM_EMAIL,
-        recipients,
+        payload["to"],
         headers={"X-EmDash-Plugin": plugin.id},
     )
     if html:
@@ -757,6 +782,7 @@ def email_send(
             f"({type(error).__name__}: {error})"
         ) from error
     budget.emails_sent += 1
+    hooks.run_after("email:afterSend", payload, plugin.actor)
     return {"recipients": len(recipients)}
 
 

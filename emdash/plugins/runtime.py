@@ -9,9 +9,11 @@ The hook bus calls ``dispatch`` for before-hooks and ``notify`` for after-hooks
 (``PluginsConfig.ready`` registers them). Plugins that declare the hook run one
 after the other, by manifest priority and then id:
 
-- a before-hook's ``{"ok": value}`` replaces the payload's ``data``, ``seo`` or
-  ``slug`` it names; any other key fails the plugin (system columns are not
-  writable). ``{"reject": ...}`` refuses the operation with PluginRejected (422).
+- a before-hook's ``{"ok": value}`` replaces the keys of the payload it names,
+  among those its hook lets plugins change (``WRITABLE_BY_HOOK``: an entry's
+  ``data``, ``seo`` and ``slug``; an email's ``subject`` and ``text``); any other
+  key fails the plugin (system columns are not writable). ``{"reject": ...}``
+  refuses the operation with PluginRejected (422).
   A failure (a trap, a limit, an ``{"error"}`` answer, a bad answer) refuses it
   too under ``on_error: abort``, and is logged and skipped under ``continue``;
 - after-hooks run once the write committed; their answers and failures change
@@ -36,6 +38,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
 
 from django.conf import settings
@@ -63,9 +66,17 @@ logger = logging.getLogger(__name__)
 
 HOOK_OWNER = "plugins"
 ROUTE_HOOK_PREFIX = "route:"
-# What a before-hook's {"ok": value} may replace; everything else the entry has
-# (status, author, dates, version, id) belongs to the site.
-WRITABLE_KEYS = ("data", "seo", "slug")
+# What a before-hook's {"ok": value} may replace, per hook, with each key's type;
+# everything else the payload has belongs to the site (an entry's status, author,
+# dates, version and id; an email's recipients and source).
+CONTENT_WRITABLE: dict[str, type] = {"data": dict, "seo": dict, "slug": str}
+WRITABLE_BY_HOOK: dict[str, dict[str, type]] = {
+    "content:beforeSave": CONTENT_WRITABLE,
+    "content:beforePublish": CONTENT_WRITABLE,
+    "content:beforeDelete": CONTENT_WRITABLE,
+    "email:beforeSend": {"subject": str, "text": str},
+}
+TYPE_WORDS: dict[type, str] = {str: "a string", dict: "an object"}
 # Plugin calls inside plugin calls (a hook run by a plugin's own write).
 MAX_NESTING = 3
 # How much of a plugin's odd error value a message quotes.
@@ -388,7 +399,7 @@ def _run_before(
         hook,
         {"hook": hook, **payload, "settings": dict(plugin.settings)},
         limits=_limits(options.timeout_ms),
-        accept=writable_changes,
+        accept=partial(writable_changes, hook),
         on_error=options.on_error,
         journal=journal,
     )
@@ -424,26 +435,30 @@ def notify(hook: str, payload: Payload, actor: Actor) -> None:
         journal.store()
 
 
-def writable_changes(value: Any) -> Payload:
-    """A before-hook's ok value: an object of ``data``, ``seo`` and ``slug``
-    only, each of the right type."""
+def writable_changes(hook: str, value: Any) -> Payload:
+    """A before-hook's ok value: an object of the keys ``hook`` lets plugins
+    change only (WRITABLE_BY_HOOK), each of the right type."""
+    writable = WRITABLE_BY_HOOK.get(hook, {})
+    names = ", ".join(writable) or "nothing"
     if not isinstance(value, dict):
         raise BadAnswer(
             f"a before-hook's ok value must be an object with any of "
-            f"{', '.join(WRITABLE_KEYS)}; it answered a {type(value).__name__}"
+            f"{names}; it answered a {type(value).__name__}"
         )
     for key, item in value.items():
-        if key not in WRITABLE_KEYS:
+        if key not in writable:
             raise BadAnswer(
                 f"it returned '{key}', which plugins may not change (system "
-                f"columns are not writable; a before-hook may return "
-                f"{', '.join(WRITABLE_KEYS)})"
+                f"columns are not writable; a before-hook may return {names})"
             )
-        expected, words = (str, "a string") if key == "slug" else (dict, "an object")
+        expected = writable[key]
         if not isinstance(item, expected):
             raise BadAnswer(
-                f"it returned '{key}' as a {type(item).__name__}, not {words}"
+                f"it returned '{key}' as a {type(item).__name__}, "
+                f"not {TYPE_WORDS[expected]}"
             )
+    if "\n" in value.get("subject", "") or "\r" in value.get("subject", ""):
+        raise BadAnswer("it returned a 'subject' of more than one line")
     return value
 
 
