@@ -6,6 +6,8 @@ Tests that need an outside service call ``require_service``: it skips when the
 service is missing, and fails instead when ``EMDASH_REQUIRE_SERVICES=1`` (CI).
 """
 
+import time
+
 import pytest
 
 from tests.services import require_service
@@ -53,3 +55,19 @@ def _fresh_epoch_memo() -> None:
 
     epoch.forget_memo()
     runtime.forget()
+
+
+@pytest.fixture(autouse=True)
+def _steady_rate_limit_window(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Hold rate-limit windows still: a test that counts attempts must not see a
+    window (they start on multiples of their length) roll over halfway. The clock
+    is pinned inside the current hour, away from any window's edge. The rate
+    limiter's own tests pass explicit times and keep the real clock."""
+    if request.node.path.name == "test_ratelimit.py":
+        return
+    from emdash.core import ratelimit
+
+    hour = int(time.time()) // 3600 * 3600
+    monkeypatch.setattr(ratelimit, "clock", lambda: hour + 450.5)
