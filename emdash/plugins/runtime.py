@@ -52,7 +52,6 @@ from emdash.plugins.capabilities import effective
 from emdash.plugins.manifest import Manifest, RouteSpec, parse_manifest
 from emdash.plugins.models import Plugin
 from emdash.plugins.sandbox.calls import (
-    MAX_TIMEOUT_MS,
     CallResult,
     Limits,
     LogRecord,
@@ -166,8 +165,7 @@ def forget() -> None:
 
 def _limits(timeout_ms: int) -> Limits:
     """A call's limits: the hook's own timeout, within the site's policy."""
-    ceiling = getattr(settings, "PLUGIN_MAX_TIMEOUT_MS", MAX_TIMEOUT_MS)
-    return Limits(timeout_ms=min(timeout_ms, ceiling))
+    return Limits(timeout_ms=min(timeout_ms, settings.PLUGIN_MAX_TIMEOUT_MS))
 
 
 # Release the loaded modules while wasmtime is still importable: left to interpreter

@@ -35,7 +35,7 @@ def _fernet_for(secret_key: str) -> Fernet:
 
 def _fernet() -> MultiFernet:
     # Read per call, not at import: tests and key rotation change the settings.
-    keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    keys = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
     return MultiFernet([_fernet_for(key) for key in keys])
 
 

@@ -150,7 +150,7 @@ def validate_bundle(
 
 def forbidden_capabilities() -> frozenset[str]:
     """The capabilities the site's policy never grants."""
-    configured = list(getattr(settings, "PLUGIN_FORBIDDEN_CAPABILITIES", []))
+    configured = list(settings.PLUGIN_FORBIDDEN_CAPABILITIES)
     unknown = sorted(set(configured) - set(CAPABILITIES))
     if unknown:
         # A misspelt name would otherwise forbid nothing, silently.

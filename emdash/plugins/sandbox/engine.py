@@ -124,9 +124,7 @@ def cache_key(
 def cache_dir() -> Path:
     from django.conf import settings
 
-    return Path(
-        getattr(settings, "PLUGIN_CACHE_DIR", settings.DATA_DIR / "plugin-cache")
-    )
+    return Path(settings.PLUGIN_CACHE_DIR)
 
 
 def compile_module(wasm: bytes) -> Module:
