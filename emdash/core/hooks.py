@@ -1,14 +1,17 @@
 """The hook bus. Services call it explicitly, so the order of effects is visible.
 
-``before`` hooks run inside the service's transaction, in priority order (lower
-first); each may return a modified payload or raise to refuse the operation.
+``before`` hooks run inside the service's transaction (see ``hooked_write``), in
+priority order (lower first); each may return a modified payload or raise to
+refuse the operation.
 ``after`` hooks run once the transaction commits; their failures are logged and
 never undo the write. The plugin runtime registers its dispatchers here.
 """
 
+import functools
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,3 +106,45 @@ def run_after(name: str, payload: Payload, actor: Actor) -> None:
                 logger.exception("after-hook %s of %s failed", name, registration.owner)
 
     transaction.on_commit(dispatch)
+
+
+# Records to write once the outermost hooked write's transaction is over; None
+# outside one.
+_kept: ContextVar[list[Callable[[], None]] | None] = ContextVar(
+    "emdash_hooks_kept", default=None
+)
+
+
+def keep_through_rollback(write: Callable[[], None]) -> None:
+    """Write a record that must outlive the write it is about (a plugin's log of
+    why it refused a save): now, or inside a hooked write, once its transaction
+    is over, however it ended."""
+    pending = _kept.get()
+    if pending is None:
+        write()
+    else:
+        pending.append(write)
+
+
+def hooked_write[**P, R](write: Callable[P, R]) -> Callable[P, R]:
+    """Run a service write and its before-hooks in one transaction, so whatever
+    a hook wrote (a plugin creating an entry) is undone when anything after it
+    refuses the write: another hook, or the service's own validation of what the
+    hooks handed back."""
+
+    @functools.wraps(write)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        if _kept.get() is not None:  # nested: the outermost one writes the records
+            with transaction.atomic():
+                return write(*args, **kwargs)
+        token = _kept.set([])
+        try:
+            with transaction.atomic():
+                return write(*args, **kwargs)
+        finally:
+            pending = _kept.get() or []
+            _kept.reset(token)
+            for record in pending:
+                record()
+
+    return wrapper

@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from django.conf import settings
 from django.db import transaction
 
-from emdash.core import epoch
+from emdash.core import epoch, hooks
 from emdash.core.actors import Actor
 from emdash.core.errors import EmDashError, NotFound
 from emdash.plugins import services
@@ -329,7 +329,9 @@ class _Journal:
         """One insert for every record (each plugin's oldest past the cap then go,
         so a noisy plugin cannot fill the disk)."""
         if self.entries:
-            services.record_logs(self.entries)
+            hooks.keep_through_rollback(
+                partial(services.record_logs, list(self.entries))
+            )
             self.entries = []
 
 
@@ -417,20 +419,41 @@ def _run_before(
 def notify(hook: str, payload: Payload, actor: Actor) -> None:
     """Run an after-hook's plugins in order. Nothing they answer changes the
     write, which has committed; failures are logged."""
+    gather(hook, payload, actor, accept=lambda value: value)
+
+
+def gather(
+    hook: str,
+    payload: Payload,
+    actor: Actor,
+    *,
+    accept: Accept,
+    only: str | None = None,
+) -> list[tuple[str, Any]]:
+    """Run a hook whose plugins each contribute something of their own (after-
+    hooks, ``page:metadata``, ``cron``): every plugin's ``ok`` value that
+    ``accept`` takes, with the plugin's id, in priority order. ``only`` limits the
+    call to one plugin. A failure leaves that plugin out and is logged."""
+    contributions: list[tuple[str, Any]] = []
     journal = _Journal()
     try:
         for plugin in _runnable(hook, actor):
-            _call(
+            if only is not None and plugin.id != only:
+                continue
+            outcome = _call(
                 plugin,
                 hook,
                 {"hook": hook, **payload, "settings": dict(plugin.settings)},
                 limits=_limits(plugin.manifest.hooks[hook].timeout_ms),
-                accept=lambda value: value,
+                accept=accept,
                 on_error="continue",
                 journal=journal,
             )
+            if outcome.kind == "ok":
+                contributions.append((plugin.id, outcome.value))
     finally:
         journal.store()
+    return contributions
 
 
 def writable_changes(hook: str, value: Any) -> Payload:
@@ -683,8 +706,6 @@ def call_route(
 
 def register_hooks() -> None:
     """Put the dispatchers on the hook bus, once per hook the bus knows."""
-    from emdash.core import hooks
-
     hooks.unregister(HOOK_OWNER)
     for name in sorted(hooks.BEFORE_HOOKS):
         hooks.register(name, dispatch, owner=HOOK_OWNER)

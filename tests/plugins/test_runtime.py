@@ -513,6 +513,52 @@ def test_an_seo_object_from_a_hook_is_validated_like_one_from_the_editor(client,
     assert Entry.objects.count() == 0
 
 
+def test_a_plugins_write_is_undone_when_the_save_then_fails_validation(client, admin):
+    make_collection("posts", supports=["seo"])
+    # Notes keep no SEO object, so the stuffer's answer leaves the echo's save be.
+    make_collection("notes", supports=["drafts", "revisions"])
+    install(
+        "echo-writer",
+        calling("content_create", '{"collection":"notes","data":{"title":"Echo"}}'),
+        hooks={BEFORE_SAVE: {"priority": 1}},
+        capabilities=["content:write"],
+    )
+    install(
+        "seo-stuffer",
+        answering('{"ok": {"seo": {"bogus": 42}}}'),
+        hooks={BEFORE_SAVE: {"priority": 2}},
+    )
+
+    response = create(client, admin)
+
+    assert response.status_code == 422
+    assert error_of(response)["code"] == "VALIDATION_ERROR"
+    assert saved_titles() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rejection_is_logged_though_the_write_it_refused_is_rolled_back(
+    client, admin
+):
+    make_collection("posts")
+    install(
+        "echo-writer",
+        calling("content_create", '{"collection":"posts","data":{"title":"Echo"}}'),
+        hooks={BEFORE_SAVE: {"priority": 1}},
+        capabilities=["content:write"],
+    )
+    install("refuser", rejecting(), hooks={BEFORE_SAVE: {"priority": 2}})
+
+    response = create(client, admin)
+
+    assert response.status_code == 422
+    assert saved_titles() == []
+    # It refused the echo's nested save too; each refusal is on record.
+    refusals = logs_of("refuser")
+    assert refusals
+    assert {level for level, *_ in refusals} == {"warning"}
+
+
 def test_an_seo_object_from_a_hook_is_left_out_where_the_collection_has_none(
     client, admin
 ):

@@ -433,6 +433,7 @@ def _assert_can_set_status(actor: Actor, status: str, owner_id: int | None) -> N
 
 
 @_flips_due_first
+@hooks.hooked_write
 def create_entry(actor: Actor, collection_slug: str, values: dict[str, Any]) -> Entry:
     """Create an entry. ``values`` takes data, and optionally slug, status (default
     draft), visibility, password, seo, terms, locale, scheduled_at."""
@@ -604,6 +605,7 @@ def _expect_version(entry: Entry, version: Any) -> int:
 
 
 @_flips_due_first
+@hooks.hooked_write
 def update_entry(
     actor: Actor, collection_slug: str, entry_id: str, values: dict[str, Any]
 ) -> Entry:
@@ -708,6 +710,7 @@ def _transition(
 
 
 @_flips_due_first
+@hooks.hooked_write
 def publish_entry(
     actor: Actor, collection_slug: str, entry_id: str, *, version: int | None = None
 ) -> Entry:
@@ -780,6 +783,7 @@ def unpublish_entry(
 
 
 @_flips_due_first
+@hooks.hooked_write
 def schedule_entry(
     actor: Actor,
     collection_slug: str,
@@ -840,6 +844,7 @@ def submit_entry(
 
 
 @_flips_due_first
+@hooks.hooked_write
 def trash_entry(
     actor: Actor, collection_slug: str, entry_id: str, *, version: int | None = None
 ) -> Entry:
