@@ -5,6 +5,7 @@ import typer
 
 from emdash.cli import (
     content,
+    cron,
     menu,
     plugins,
     roles,
@@ -32,6 +33,7 @@ app.command("serve")(serve.serve)
 app.command("migrate")(serve.migrate)
 app.command("seed")(transfer.seed)
 app.command("publish-due")(content.publish_due)
+app.command("cron")(cron.cron)
 app.command("setup-url")(users.setup_url)
 app.add_typer(content.app, name="content")
 app.add_typer(schema.app, name="schema")

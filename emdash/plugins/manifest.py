@@ -29,6 +29,11 @@ ABI = "emdash/0"
 ID_PATTERN = re.compile(r"[a-z][a-z0-9-]{1,63}")
 ROUTE_NAME_PATTERN = re.compile(r"[a-z][a-z0-9-]{0,63}")
 SETTING_KEY_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,63}")
+TASK_NAME_PATTERN = ROUTE_NAME_PATTERN
+# How often a cron task runs: a whole number of minutes, hours or days.
+EVERY_PATTERN = re.compile(r"([1-9][0-9]{0,4})([mhd])", re.ASCII)
+EVERY_UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400}
+EVERY_RANGE_SECONDS = (60, 366 * 86400)
 STORAGE_NAME_PATTERN = SETTING_KEY_PATTERN
 # Documents are JSON written by the plugin, so index fields may be camelCase.
 INDEX_FIELD_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
@@ -85,11 +90,13 @@ _OPTIONAL_KEYS = (
     "routes",
     "settings",
     "storage",
+    "cron",
 )
 _HOOK_KEYS = frozenset({"priority", "timeout_ms", "on_error"})
 _ROUTE_KEYS = frozenset({"public", "permission"})
 _SETTING_KEYS = frozenset({"type", "label", "required", "default", "options", "help"})
 _STORAGE_KEYS = frozenset({"indexes"})
+_TASK_KEYS = frozenset({"every"})
 # The problem for the whole document is filed under this path.
 ROOT_PATH = "manifest"
 
@@ -172,6 +179,23 @@ class StorageSpec:
         return {"indexes": list(self.indexes)}
 
 
+@dataclass(frozen=True)
+class TaskSpec:
+    """A cron task: the plugin's ``cron`` hook runs with its name about every
+    ``every`` (as written, like ``15m``)."""
+
+    every: str
+
+    @property
+    def every_seconds(self) -> int:
+        match = EVERY_PATTERN.fullmatch(self.every)
+        assert match is not None  # noqa: S101 - checked when the manifest was read
+        return int(match[1]) * EVERY_UNIT_SECONDS[match[2]]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"every": self.every}
+
+
 @dataclass(frozen=True, kw_only=True)
 class Manifest:
     """A checked manifest. Mappings keep the order the author declared."""
@@ -189,6 +213,7 @@ class Manifest:
     routes: Mapping[str, RouteSpec] = field(default_factory=dict)
     settings: Mapping[str, SettingSpec] = field(default_factory=dict)
     storage: Mapping[str, StorageSpec] = field(default_factory=dict)
+    cron: Mapping[str, TaskSpec] = field(default_factory=dict)
 
     @property
     def capabilities_effective(self) -> frozenset[str]:
@@ -211,6 +236,7 @@ class Manifest:
             "routes": {name: route.to_json() for name, route in self.routes.items()},
             "settings": {key: spec.to_json() for key, spec in self.settings.items()},
             "storage": {name: spec.to_json() for name, spec in self.storage.items()},
+            "cron": {name: task.to_json() for name, task in self.cron.items()},
         }
 
 
@@ -278,9 +304,11 @@ class _Checker:
         routes = read("routes", self.routes, {})
         settings = read("settings", self.settings, {})
         storage = read("storage", self.storage, {})
+        cron = read("cron", self.cron, {})
         self.hosts_match_capabilities(
             document.get("capabilities"), document.get("allowed_hosts")
         )
+        self.tasks_match_hook(document.get("hooks"), document.get("cron"))
         if self.problems:
             return None
         return Manifest(
@@ -297,6 +325,7 @@ class _Checker:
             routes=routes,
             settings=settings,
             storage=storage,
+            cron=cron,
         )
 
     def plugin_id(self, value: object, path: str) -> str | None:
@@ -477,6 +506,51 @@ class _Checker:
         if len(self.problems) > count:
             return None
         return RouteSpec(public=public, permission=permission)
+
+    def cron(self, value: object, path: str) -> dict[str, TaskSpec] | None:
+        return self.named_entries(
+            value,
+            path,
+            TASK_NAME_PATTERN,
+            "a task name must be up to 64 lowercase letters, digits and hyphens, "
+            "starting with a letter",
+            self.task,
+        )
+
+    def task(self, value: object, path: str) -> TaskSpec | None:
+        options = self.as_object(value, path, _TASK_KEYS)
+        if options is None:
+            return None
+        every_path = _child(path, "every")
+        if "every" not in options:
+            self.problem(every_path, "is required")
+            return None
+        every = self.as_string(options["every"], every_path)
+        if every is None:
+            return None
+        match = EVERY_PATTERN.fullmatch(every)
+        low, high = EVERY_RANGE_SECONDS
+        if match is None:
+            self.problem(
+                every_path,
+                f"'{every}' is not an interval like 15m, 6h or 1d "
+                "(a whole number of minutes, hours or days)",
+            )
+            return None
+        if not low <= int(match[1]) * EVERY_UNIT_SECONDS[match[2]] <= high:
+            self.problem(every_path, "must be between 1 minute and 366 days")
+            return None
+        return TaskSpec(every=every)
+
+    def tasks_match_hook(self, hooks: object, tasks: object) -> None:
+        """Tasks are declared exactly when the ``cron`` hook is: one without the
+        other would never run, or run with nothing to do."""
+        if not isinstance(hooks, dict) or not isinstance(tasks, dict | None):
+            return  # already reported as the wrong type
+        if "cron" in hooks and not tasks:
+            self.problem("cron", "must declare at least one task for the cron hook")
+        elif tasks and "cron" not in hooks:
+            self.problem("hooks", "must include cron to run the tasks under cron")
 
     def settings(self, value: object, path: str) -> dict[str, SettingSpec] | None:
         return self.named_entries(

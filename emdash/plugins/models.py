@@ -92,3 +92,23 @@ class PluginDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plugin_id}:{self.collection}/{self.document_id}"
+
+
+class PluginTask(models.Model):
+    """When one of a plugin's cron tasks runs next. A row appears the first time a
+    cron run sees the task, and goes with the plugin."""
+
+    plugin = models.ForeignKey(Plugin, on_delete=models.CASCADE, related_name="tasks")
+    name = models.CharField(max_length=64)
+    next_run_at = models.DateTimeField()
+    last_run_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plugin", "name"], name="plugin_task_unique_name"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plugin_id}:{self.name}"

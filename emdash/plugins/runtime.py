@@ -419,7 +419,7 @@ def _run_before(
 def notify(hook: str, payload: Payload, actor: Actor) -> None:
     """Run an after-hook's plugins in order. Nothing they answer changes the
     write, which has committed; failures are logged."""
-    gather(hook, payload, actor, accept=lambda value: value)
+    run_each(hook, payload, actor, lambda value: value)
 
 
 def gather(
@@ -428,13 +428,30 @@ def gather(
     actor: Actor,
     *,
     accept: Accept,
-    only: str | None = None,
 ) -> list[tuple[str, Any]]:
-    """Run a hook whose plugins each contribute something of their own (after-
-    hooks, ``page:metadata``, ``cron``): every plugin's ``ok`` value that
-    ``accept`` takes, with the plugin's id, in priority order. ``only`` limits the
-    call to one plugin. A failure leaves that plugin out and is logged."""
-    contributions: list[tuple[str, Any]] = []
+    """Run a hook whose plugins each contribute something of their own
+    (``page:metadata``): every plugin's ``ok`` value that ``accept`` takes, with
+    the plugin's id, in priority order. A failure leaves that plugin out and is
+    logged."""
+    return [
+        (plugin_id, outcome.value)
+        for plugin_id, outcome in run_each(hook, payload, actor, accept)
+        if outcome.kind == "ok"
+    ]
+
+
+def run_each(
+    hook: str,
+    payload: Payload,
+    actor: Actor,
+    accept: Accept,
+    *,
+    only: str | None = None,
+) -> list[tuple[str, Outcome]]:
+    """Call each plugin that handles ``hook`` (or just ``only``) in priority
+    order, none able to change what the next one sees: how each call ended.
+    Failures and refusals are logged, and never raise."""
+    outcomes: list[tuple[str, Outcome]] = []
     journal = _Journal()
     try:
         for plugin in _runnable(hook, actor):
@@ -449,11 +466,10 @@ def gather(
                 on_error="continue",
                 journal=journal,
             )
-            if outcome.kind == "ok":
-                contributions.append((plugin.id, outcome.value))
+            outcomes.append((plugin.id, outcome))
     finally:
         journal.store()
-    return contributions
+    return outcomes
 
 
 def writable_changes(hook: str, value: Any) -> Payload:

@@ -18,6 +18,7 @@ COMMANDS = [
     "migrate",
     "seed",
     "publish-due",
+    "cron",
     "setup-url",
     "search",
     "export",

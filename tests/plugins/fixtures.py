@@ -159,6 +159,7 @@ def manifest_for(
     routes: Mapping[str, Mapping[str, Any]] | None = None,
     storage: Mapping[str, Mapping[str, Any]] | None = None,
     settings: Mapping[str, Mapping[str, Any]] | None = None,
+    cron: Mapping[str, Mapping[str, Any]] | None = None,
     allowed_hosts: Iterable[str] = (),
 ) -> dict[str, Any]:
     """A manifest as ``manifest.json`` would have it; ``hooks`` may list names
@@ -174,7 +175,12 @@ def manifest_for(
     }
     if allowed_hosts:
         document["allowed_hosts"] = list(allowed_hosts)
-    declared = {"routes": routes, "storage": storage, "settings": settings}
+    declared = {
+        "routes": routes,
+        "storage": storage,
+        "settings": settings,
+        "cron": cron,
+    }
     for key, value in declared.items():
         if value is not None:
             document[key] = {name: dict(spec) for name, spec in value.items()}

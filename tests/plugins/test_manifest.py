@@ -14,6 +14,7 @@ from emdash.plugins.manifest import (
     RouteSpec,
     SettingSpec,
     StorageSpec,
+    TaskSpec,
     parse_manifest,
 )
 
@@ -40,6 +41,7 @@ FULL: dict[str, Any] = {
         "content:afterPublish": {},
         "content:beforeSave": {"priority": 5, "timeout_ms": 250},
         "content:afterSave": {"on_error": "abort"},
+        "cron": {},
     },
     "routes": {
         "stats": {},
@@ -63,6 +65,7 @@ FULL: dict[str, Any] = {
         "api_key": {"type": "secret", "label": "API key"},
     },
     "storage": {"deliveries": {"indexes": ["entryId", "sent_at"]}, "drafts": {}},
+    "cron": {"digest": {"every": "1d"}, "retry-failed": {"every": "15m"}},
 }
 
 
@@ -118,6 +121,7 @@ def test_a_full_manifest_is_read_and_normalised() -> None:
         "content:afterSave": HookOptions(
             priority=100, timeout_ms=1000, on_error="abort"
         ),
+        "cron": HookOptions(priority=100, timeout_ms=1000, on_error="continue"),
     }
     assert parsed.routes == {
         "stats": RouteSpec(public=False, permission="plugins:manage"),
@@ -136,6 +140,10 @@ def test_a_full_manifest_is_read_and_normalised() -> None:
     assert parsed.storage == {
         "deliveries": StorageSpec(indexes=("entryId", "sent_at")),
         "drafts": StorageSpec(indexes=()),
+    }
+    assert parsed.cron == {
+        "digest": TaskSpec(every="1d"),
+        "retry-failed": TaskSpec(every="15m"),
     }
     assert parsed.capabilities_effective == frozenset(
         {"content:write", "content:read", "email:send", "network:request"}
@@ -157,6 +165,7 @@ def test_to_json_gives_the_normalised_manifest() -> None:
         "routes": {},
         "settings": {},
         "storage": {},
+        "cron": {},
     }
     normalised = parse_manifest(FULL).to_json()
     assert normalised["hooks"]["content:beforeSave"] == {
@@ -192,7 +201,8 @@ def test_the_normalised_manifest_round_trips(data: dict[str, Any]) -> None:
 def test_on_error_defaults_to_abort_for_before_hooks_and_continue_after(
     hook: str,
 ) -> None:
-    parsed = parse_manifest(manifest(hooks={hook: {}}))
+    tasks = {"cron": {"tick": {"every": "1m"}}} if hook == "cron" else {}
+    parsed = parse_manifest(manifest(hooks={hook: {}}, **tasks))
 
     expected = "abort" if HOOKS[hook] else "continue"
     assert parsed.hooks[hook] == HookOptions(
@@ -324,11 +334,11 @@ def test_every_problem_is_reported_at_once() -> None:
 
 def test_the_message_lists_every_problem() -> None:
     with pytest.raises(ManifestInvalid) as caught:
-        parse_manifest(manifest(name="", hooks={"cron": {"priority": -1}}))
+        parse_manifest(manifest(name="", hooks={"content:afterSave": {"priority": -1}}))
 
     assert caught.value.message == (
         "The manifest of plugin 'seo-guard' is invalid: name: must not be blank; "
-        "hooks.cron.priority: must be from 0 to 1000."
+        "hooks.content:afterSave.priority: must be from 0 to 1000."
     )
 
 
@@ -528,14 +538,14 @@ def test_hooks_must_be_an_object() -> None:
 
 
 def test_unknown_hooks_are_named() -> None:
-    assert problems(manifest(hooks={"content:beforeLoad": {}, "cron": {}})) == {
-        "hooks.content:beforeLoad": "unknown hook"
-    }
+    assert problems(
+        manifest(hooks={"content:beforeLoad": {}, "content:afterSave": {}})
+    ) == {"hooks.content:beforeLoad": "unknown hook"}
 
 
 def test_hook_options_must_be_an_object() -> None:
-    assert problems(manifest(hooks={"cron": True})) == {
-        "hooks.cron": "must be an object"
+    assert problems(manifest(hooks={"content:afterSave": True})) == {
+        "hooks.content:afterSave": "must be an object"
     }
 
 
@@ -888,3 +898,63 @@ def test_invalid_storage_collections(
     collection: object, field: str, problem: str
 ) -> None:
     assert problems(manifest(storage={"log": collection})) == {field: problem}
+
+
+# -- cron tasks -----------------------------------------------------------------------
+
+
+def test_cron_tasks_run_every_so_many_minutes_hours_or_days() -> None:
+    parsed = parse_manifest(FULL)
+
+    assert {name: task.every_seconds for name, task in parsed.cron.items()} == {
+        "digest": 86400,
+        "retry-failed": 900,
+    }
+
+
+@pytest.mark.parametrize(
+    ("every", "problem"),
+    [
+        ("15", "'15' is not an interval like 15m, 6h or 1d"),
+        ("1.5h", "'1.5h' is not an interval like 15m, 6h or 1d"),
+        ("0m", "'0m' is not an interval like 15m, 6h or 1d"),
+        ("30s", "'30s' is not an interval like 15m, 6h or 1d"),
+        ("400d", "must be between 1 minute and 366 days"),
+        (15, "must be a string"),
+    ],
+)
+def test_a_task_interval_must_be_whole_minutes_hours_or_days(
+    every: object, problem: str
+) -> None:
+    found = problems(manifest(hooks={"cron": {}}, cron={"tick": {"every": every}}))
+
+    assert found["cron.tick.every"].startswith(problem)
+
+
+def test_a_task_needs_an_interval_and_nothing_else() -> None:
+    assert problems(
+        manifest(
+            hooks={"cron": {}}, cron={"tick": {}, "tock": {"every": "1m", "at": 3}}
+        )
+    ) == {
+        "cron.tick.every": "is required",
+        "cron.tock.at": "unknown property",
+    }
+
+
+def test_task_names_are_like_route_names() -> None:
+    found = problems(manifest(hooks={"cron": {}}, cron={"Nightly": {"every": "1d"}}))
+
+    assert found == {
+        "cron.Nightly": "a task name must be up to 64 lowercase letters, digits and "
+        "hyphens, starting with a letter"
+    }
+
+
+def test_the_cron_hook_and_its_tasks_come_together() -> None:
+    assert problems(manifest(hooks={"cron": {}})) == {
+        "cron": "must declare at least one task for the cron hook"
+    }
+    assert problems(manifest(cron={"tick": {"every": "1m"}})) == {
+        "hooks": "must include cron to run the tasks under cron"
+    }
