@@ -49,6 +49,10 @@ class HostFunction:
     capability: str | None
     params: tuple[str, ...]
     results: tuple[str, ...]
+    # Whether a call can write to the database, itself or through the hooks it
+    # runs (a write's or an email's): a plugin importing none of these runs
+    # without a savepoint, as it has nothing to undo.
+    writes: bool = False
 
 
 IMPORT_MODULE = "emdash"
@@ -63,26 +67,26 @@ HOST_FUNCTIONS: dict[str, HostFunction] = {
         HostFunction("log", None, ("i32", "i32", "i32"), ()),
         HostFunction("site_info", None, *_JSON_CALL),
         HostFunction("kv_get", None, *_JSON_CALL),
-        HostFunction("kv_set", None, *_JSON_CALL),
-        HostFunction("kv_delete", None, *_JSON_CALL),
+        HostFunction("kv_set", None, *_JSON_CALL, writes=True),
+        HostFunction("kv_delete", None, *_JSON_CALL, writes=True),
         HostFunction("kv_list", None, *_JSON_CALL),
         HostFunction("storage_get", None, *_JSON_CALL),
-        HostFunction("storage_put", None, *_JSON_CALL),
-        HostFunction("storage_delete", None, *_JSON_CALL),
+        HostFunction("storage_put", None, *_JSON_CALL, writes=True),
+        HostFunction("storage_delete", None, *_JSON_CALL, writes=True),
         HostFunction("storage_query", None, *_JSON_CALL),
         HostFunction("content_get", "content:read", *_JSON_CALL),
         HostFunction("content_list", "content:read", *_JSON_CALL),
-        HostFunction("content_create", "content:write", *_JSON_CALL),
-        HostFunction("content_update", "content:write", *_JSON_CALL),
-        HostFunction("content_delete", "content:write", *_JSON_CALL),
+        HostFunction("content_create", "content:write", *_JSON_CALL, writes=True),
+        HostFunction("content_update", "content:write", *_JSON_CALL, writes=True),
+        HostFunction("content_delete", "content:write", *_JSON_CALL, writes=True),
         HostFunction("taxonomy_list", "taxonomies:read", *_JSON_CALL),
         HostFunction("media_get", "media:read", *_JSON_CALL),
         HostFunction("media_list", "media:read", *_JSON_CALL),
-        HostFunction("media_upload", "media:write", *_JSON_CALL),
-        HostFunction("media_delete", "media:write", *_JSON_CALL),
+        HostFunction("media_upload", "media:write", *_JSON_CALL, writes=True),
+        HostFunction("media_delete", "media:write", *_JSON_CALL, writes=True),
         HostFunction("user_get", "users:read", *_JSON_CALL),
         HostFunction("user_list", "users:read", *_JSON_CALL),
-        HostFunction("email_send", "email:send", *_JSON_CALL),
+        HostFunction("email_send", "email:send", *_JSON_CALL, writes=True),
         HostFunction("http_fetch", "network:request", *_JSON_CALL),
     ]
 }

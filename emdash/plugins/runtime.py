@@ -22,8 +22,8 @@ after the other, by manifest priority and then id:
 The lifecycle hooks (``run_lifecycle``) go to the one plugin installed, enabled,
 disabled or uninstalled, never to the others declaring them.
 
-Every call runs in a savepoint: a call that fails or rejects leaves none of its
-writes (kv, storage, content) behind. The hooks of a plugin's writes run the other
+Every call that can write runs in a savepoint: a call that fails or rejects
+leaves none of its writes (kv, storage, content) behind. The hooks of a plugin's writes run the other
 plugins, never the writer again, and plugin calls nest at most MAX_NESTING deep,
 so plugins writing in each other's hooks cannot loop (see ``_runnable``).
 
@@ -35,7 +35,7 @@ import json
 import logging
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import partial
@@ -382,7 +382,7 @@ def dispatch(hook: str, payload: Payload, actor: Actor) -> Payload:
         return payload
     journal = _Journal()
     try:
-        with transaction.atomic():
+        with _undoable(any(_may_write(plugin) for plugin in plugins)):
             for plugin in plugins:
                 payload = _run_before(plugin, hook, payload, journal)
     finally:
@@ -516,11 +516,11 @@ def _call(
     on_error: str,
     journal: _Journal,
 ) -> Outcome:
-    """One call of a plugin, in a savepoint that keeps its writes only when it
-    succeeds; its log lines and any failure or rejection go to ``journal``."""
+    """One call of a plugin, in a savepoint (if it can write) that keeps its
+    writes only when it succeeds; its log lines and any failure or rejection go to ``journal``."""
     with _running_as(plugin.id):
         try:
-            with transaction.atomic():
+            with _undoable(_may_write(plugin)):
                 outcome, logs = _invoke(plugin, hook, payload, limits, accept)
                 if outcome.kind in ("rejected", "failed"):
                     raise _Discard(outcome, logs)
@@ -528,6 +528,16 @@ def _call(
             outcome, logs = discarded.outcome, discarded.logs
     journal.add(plugin.id, hook, logs, outcome, on_error)
     return outcome
+
+
+def _may_write(plugin: ActivePlugin) -> bool:
+    return plugin.loaded is not None and plugin.loaded.may_write
+
+
+def _undoable(writes: bool) -> AbstractContextManager[object]:
+    """A savepoint for calls that can write; none (a few queries saved per
+    call) for plugins whose module imports no host function that writes."""
+    return transaction.atomic() if writes else nullcontext()
 
 
 def _invoke(

@@ -4,8 +4,10 @@ with rejections and failures answered cleanly and nothing half-written."""
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.db.models import F
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from emdash.content.models import Entry, Revision
 from emdash.content.services import entries
@@ -590,3 +592,34 @@ def test_the_site_caps_how_long_a_hook_may_run(client, posts, admin, settings):
     assert response.status_code == 201, response.content
     [(level, hook, message, data)] = logs_of("patient")
     assert (level, hook, data["reason"]) == ("error", BEFORE_SAVE, "timeout")
+
+
+def queries_of_a_save() -> int:
+    with CaptureQueriesContext(connection) as queries:
+        entries.create_entry(SYSTEM, "posts", {"data": {"title": "Counted"}})
+    return len(queries)
+
+
+def test_a_plugin_that_cannot_write_adds_no_queries_to_a_save(posts):
+    entries.create_entry(SYSTEM, "posts", {"data": {"title": "Warm-up"}})
+    runtime.registry()
+    without = queries_of_a_save()
+    install("reader", answering('{"ok":{"slug":"read-only"}}'), hooks=[BEFORE_SAVE])
+    runtime.registry()
+
+    with_reader = queries_of_a_save()
+
+    assert with_reader == without
+    assert saved_titles()[-1] == "Counted"
+    assert Entry.objects.filter(slug="read-only").exists()
+
+
+def test_a_plugin_that_can_write_runs_in_a_savepoint(posts):
+    install("writer", calling("kv_set", '{"key":"k","value":1}'), hooks=[BEFORE_SAVE])
+    runtime.registry()
+
+    with CaptureQueriesContext(connection) as queries:
+        entries.create_entry(SYSTEM, "posts", {"data": {"title": "Counted"}})
+
+    assert any("SAVEPOINT" in query["sql"] for query in queries)
+    assert PluginValue.objects.filter(plugin_id="writer", key="k").exists()

@@ -140,6 +140,9 @@ class LoadedPlugin:
         check_exports(module, plugin_id)
         self.plugin_id = plugin_id
         self.capabilities = effective_capabilities(capabilities)
+        self.may_write = any(
+            HOST_FUNCTIONS[imported.name].writes for imported in module.imports
+        )
         # Only the functions the module imports, each of them granted (checked above).
         linker = Linker(get_engine())
         with _linker_lock:
