@@ -3,7 +3,10 @@
 A page is stored under the content epoch, so one write invalidates every cached
 page in every process, and for no longer than the time until the next scheduled
 publication, so a page never outlives the moment its content changes on its own.
-The same bound goes to browsers and CDNs in ``Cache-Control``.
+The same bound goes to browsers and CDNs in ``Cache-Control``. The plugins epoch
+joins the key, since plugins add to pages (``page:metadata``): installing,
+updating, enabling or disabling a plugin, or changing its settings, retires
+every cached page too.
 """
 
 import hashlib
@@ -17,7 +20,9 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils.http import parse_etags
 
 from emdash.content.queries import public_state
+from emdash.core import epoch
 from emdash.core.epoch import EpochState, seconds_until_due
+from emdash.plugins.services import REGISTRY_EPOCH
 
 CACHE_STATUS_HEADER = "X-EmDash-Cache"
 # Never public pages: the API and (later) the admin; static files too.
@@ -58,6 +63,7 @@ def _matches(request: HttpRequest, etag: str) -> bool:
 
 LOOKED_UP = "_emdash_page_cache_looked_up"
 STATE = "_emdash_public_state"
+PLUGINS_EPOCH = "_emdash_plugins_epoch"
 
 
 def request_state(request: HttpRequest) -> EpochState:
@@ -65,11 +71,19 @@ def request_state(request: HttpRequest) -> EpochState:
     return getattr(request, STATE, None) or public_state()
 
 
-def _identity(request: HttpRequest, state: EpochState) -> tuple[int, str, str]:
+def _plugins_epoch() -> int:
+    """Memoised per process like the content epoch: no query while it is fresh."""
+    return epoch.current(REGISTRY_EPOCH).value
+
+
+def _identity(
+    request: HttpRequest, state: EpochState, plugins: int
+) -> tuple[int, str, str]:
     """How long a page may live, its validator and its cache key."""
     lifetime = seconds_until_due(state, cap=settings.PAGE_CACHE_SECONDS)
+    version = f"{state.key}-{plugins}"
     digest = _digest(request)
-    return lifetime, f'"{state.key}-{digest}"', f"emdash:page:{state.key}:{digest}"
+    return lifetime, f'"{version}-{digest}"', f"emdash:page:{version}:{digest}"
 
 
 def _lookup(
@@ -108,12 +122,14 @@ class PageCacheMiddleware:
             (API_AND_ADMIN_PREFIX, settings.STATIC_URL)
         ):
             state = public_state()
-            lifetime, etag, key = _identity(request, state)
+            plugins = _plugins_epoch()
+            lifetime, etag, key = _identity(request, state, plugins)
             hit = _lookup(request, lifetime, etag, key)
             if hit is not None:
                 return hit
             setattr(request, LOOKED_UP, True)
             setattr(request, STATE, state)
+            setattr(request, PLUGINS_EPOCH, plugins)
         return self.get_response(request)
 
 
@@ -131,7 +147,10 @@ def serve(
             response["Cache-Control"] = PRIVATE
         return response
 
-    lifetime, etag, key = _identity(request, state)
+    plugins = getattr(request, PLUGINS_EPOCH, None)
+    if plugins is None:
+        plugins = _plugins_epoch()
+    lifetime, etag, key = _identity(request, state, plugins)
     if not getattr(request, LOOKED_UP, False):
         hit = _lookup(request, lifetime, etag, key)
         if hit is not None:

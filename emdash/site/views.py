@@ -1,7 +1,8 @@
 """Public pages: the home page and entries at their collections' URL patterns.
 
 Every view reads the content epoch once and goes through the page cache; what a
-view renders is plain data from the content queries.
+view renders is plain data from the content queries, and the ``<head>`` tags
+plugins add through ``page:metadata``.
 """
 
 import re
@@ -26,10 +27,13 @@ from emdash.content.queries import (
 from emdash.content.services.taxonomies import terms_for_entries
 from emdash.core import epoch, ratelimit
 from emdash.core.client_ip import client_ip
+from emdash.plugins import page_metadata
+from emdash.plugins.page_metadata import Page
 from emdash.site import cache
 from emdash.site.rendering import render_page
 from emdash.site.routing import resolve_entry
 from emdash.site.snapshot import SiteSnapshot, site_snapshot
+from emdash.site.templatetags.emdash_site import excerpt
 
 NO_STORE = "private, no-store"
 # Guesses at an entry's password per client address and entry.
@@ -40,20 +44,31 @@ TERM_ARCHIVE = re.compile(r"/([a-z][a-z0-9_-]{0,62})/([^/]+)/")
 
 
 def _page_context(
-    request: HttpRequest, snapshot: SiteSnapshot, **values: Any
+    request: HttpRequest,
+    snapshot: SiteSnapshot,
+    describe: Callable[[], Page] | None,
+    **values: Any,
 ) -> dict[str, Any]:
+    """What every template gets; ``describe`` tells plugins what the page is,
+    and is called only when one adds to pages. Pages without it (404s, which
+    are never cached: a flood of made-up paths must not turn into plugin calls)
+    get nothing from plugins."""
     return {
         "site": snapshot.settings,
         "menu": snapshot.menu,
         "current_path": request.path,
+        "plugin_metadata": (
+            page_metadata.NOTHING
+            if describe is None
+            else page_metadata.contributions(describe, snapshot.settings)
+        ),
         **values,
     }
 
 
 def _not_found(request: HttpRequest, snapshot: SiteSnapshot) -> HttpResponse:
-    return render_page(
-        request, "404.html", _page_context(request, snapshot), status=404
-    )
+    context = _page_context(request, snapshot, None)
+    return render_page(request, "404.html", context, status=404)
 
 
 def _page_number(raw: str | None) -> int | None:
@@ -109,7 +124,21 @@ def _home(request: HttpRequest, state: epoch.EpochState) -> HttpResponse:
     )
     if paged is None:
         return _not_found(request, snapshot)
-    return render_page(request, "home.html", _page_context(request, snapshot, **paged))
+    site = snapshot.settings
+    context = _page_context(
+        request,
+        snapshot,
+        lambda: Page(
+            "home",
+            request.path,
+            title=site["title"],
+            description=site["tagline"],
+            canonical=_page_url(request.path, paged["page"]),
+            number=paged["page"],
+        ),
+        **paged,
+    )
+    return render_page(request, "home.html", context)
 
 
 def _term_archive(
@@ -128,7 +157,21 @@ def _term_archive(
     )
     if paged is None:
         return _not_found(request, snapshot)
-    context = _page_context(request, snapshot, term=term, **paged)
+    context = _page_context(
+        request,
+        snapshot,
+        lambda: Page(
+            "archive",
+            request.path,
+            title=term.name,
+            description=term.description,
+            canonical=_page_url(request.path, paged["page"]),
+            number=paged["page"],
+            term=term,
+        ),
+        term=term,
+        **paged,
+    )
     return render_page(request, "archive.html", context)
 
 
@@ -170,15 +213,32 @@ def _render_entry(
     status: int = 200,
 ) -> HttpResponse:
     terms = {} if locked else terms_for_entries([entry.id]).get(entry.id, {})
+    canonical = entry.seo.get("canonical") or entry.url
+
+    def describe() -> Page:
+        # A protected entry's excerpt is its body's: never handed to plugins.
+        protected = entry.visibility == Visibility.PASSWORD
+        return Page(
+            "entry",
+            request.path,
+            title=entry.title,
+            description=entry.seo.get("description")
+            or ("" if protected else excerpt(entry)),
+            canonical=canonical,
+            entry=entry,
+            terms=terms,
+        )
+
     context = _page_context(
         request,
         snapshot,
+        describe,
         entry=entry,
         terms=terms,
         locked=locked,
         wrong_password=wrong_password,
         too_many_attempts=too_many_attempts,
-        canonical=entry.seo.get("canonical") or entry.url,
+        canonical=canonical,
     )
     templates = [f"entry-{entry.collection}.html", "entry.html"]
     return render_page(request, templates, context, status=status)
