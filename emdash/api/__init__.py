@@ -10,6 +10,7 @@ from emdash.api import (
     audit,
     content,
     menus,
+    plugin_admin,
     plugins,
     schema,
     search,
@@ -58,3 +59,4 @@ api.add_router("", accounts.router)
 api.add_router("", users.router)
 api.add_router("/audit", audit.router)
 api.add_router("/plugins", plugins.router)
+api.add_router("/admin/plugins", plugin_admin.router)

@@ -53,11 +53,14 @@ class ApiError(Exception):
 
 @dataclass(frozen=True)
 class Request:
-    """One call: path parameters, query parameters (as the API reads them) and body."""
+    """One call: path parameters, query parameters (as the API reads them) and body.
+    With ``files`` (field -> file name and bytes) it is a multipart form upload, and
+    the body's properties are the form's other fields."""
 
     path: dict[str, str] = field(default_factory=dict)
     query: dict[str, Any] = field(default_factory=dict)
     body: dict[str, Any] | None = None
+    files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
 
 
 class Transport(Protocol):
@@ -104,12 +107,21 @@ class RemoteTransport:
         path = op.path.format(
             **{name: quote(value, safe="") for name, value in request.path.items()}
         )
+        content: dict[str, Any] = {"json": request.body}
+        if request.files:
+            content = {
+                "data": _form_fields(request.body or {}),
+                "files": {
+                    name: (filename, data, "application/octet-stream")
+                    for name, (filename, data) in request.files.items()
+                },
+            }
         try:
             response = self.http.request(
                 op.method,
                 path,
                 params={k: v for k, v in request.query.items() if v is not None},
-                json=request.body,
+                **content,
             )
         except httpx.HTTPError as error:
             raise ApiError(
@@ -142,6 +154,20 @@ class RemoteTransport:
 
     def close(self) -> None:
         self.http.close()
+
+
+def _form_fields(body: dict[str, Any]) -> dict[str, str | list[str]]:
+    """A body as form fields, the way the API reads them: booleans as true or
+    false, a list as the field repeated; None leaves the field out."""
+    fields: dict[str, str | list[str]] = {}
+    for name, value in body.items():
+        if isinstance(value, bool):
+            fields[name] = "true" if value else "false"
+        elif isinstance(value, list):
+            fields[name] = [str(item) for item in value]
+        elif value is not None:
+            fields[name] = str(value)
+    return fields
 
 
 def _json_or_none(response: "httpx.Response") -> Any:

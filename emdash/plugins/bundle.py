@@ -73,13 +73,40 @@ class Bundle:
 
 def read_bundle(path: Path) -> Bundle:
     """Read a bundle folder or ``.zip`` file."""
-    label = path.name or str(path)
+    label = bundle_label(path)
+    if _is_folder(path, label):
+        return _assemble(_read_folder(path, label), label)
+    return read_bundle_bytes(_read_archive_file(path, label), label)
+
+
+def bundle_zip(path: Path) -> bytes:
+    """A bundle folder or ``.zip`` file as the bytes of a zip archive, to upload
+    (labelled ``bundle_label(path)``). A folder's files are read with the checks
+    ``read_bundle`` makes, its ``src/`` left out; a ``.zip`` is sent as it is."""
+    label = bundle_label(path)
+    if not _is_folder(path, label):
+        return _read_archive_file(path, label)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in _read_folder(path, label).items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def bundle_label(path: Path) -> str:
+    """How errors name the bundle at ``path``."""
+    return path.name or str(path)
+
+
+def _is_folder(path: Path, label: str) -> bool:
+    """Whether ``path`` is a bundle folder rather than a ``.zip`` file; anything
+    else is refused."""
     if path.is_symlink():
         raise _invalid(label, label, "is a symlink; name the bundle itself")
     if path.is_dir():
-        return _assemble(_read_folder(path, label), label)
+        return True
     if path.suffix.lower() == ".zip":
-        return read_bundle_bytes(_read_archive_file(path, label), label)
+        return False
     if not path.exists():
         raise _invalid(label, label, "does not exist")
     raise _invalid(label, label, "is neither a folder nor a .zip file")

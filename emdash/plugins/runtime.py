@@ -23,9 +23,10 @@ The lifecycle hooks (``run_lifecycle``) go to the one plugin installed, enabled,
 disabled or uninstalled, never to the others declaring them.
 
 Every call that can write runs in a savepoint: a call that fails or rejects
-leaves none of its writes (kv, storage, content) behind. The hooks of a plugin's writes run the other
-plugins, never the writer again, and plugin calls nest at most MAX_NESTING deep,
-so plugins writing in each other's hooks cannot loop (see ``_runnable``).
+leaves none of its writes (kv, storage, content) behind. The hooks of a plugin's
+writes run the other plugins, never the writer again, and plugin calls nest at
+most MAX_NESTING deep, so plugins writing in each other's hooks cannot loop (see
+``_runnable``).
 
 Importing this module does not import wasmtime; building the registry does.
 """
@@ -517,7 +518,8 @@ def _call(
     journal: _Journal,
 ) -> Outcome:
     """One call of a plugin, in a savepoint (if it can write) that keeps its
-    writes only when it succeeds; its log lines and any failure or rejection go to ``journal``."""
+    writes only when it succeeds; its log lines and any failure or rejection go
+    to ``journal``."""
     with _running_as(plugin.id):
         try:
             with _undoable(_may_write(plugin)):

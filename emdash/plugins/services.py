@@ -161,27 +161,33 @@ def forbidden_capabilities() -> frozenset[str]:
     return frozenset(configured)
 
 
-def _refuse_forbidden(plugin_id: str, capabilities: Iterable[str]) -> None:
+def forbidden_among(capabilities: Iterable[str]) -> dict[str, list[str]]:
+    """Each of ``capabilities`` the site's policy forbids, with the forbidden
+    capabilities it includes (itself, or one it implies)."""
     forbidden = forbidden_capabilities()
-    refused: list[str] = []
-    listed: list[str] = []
+    blocked: dict[str, list[str]] = {}
     for capability in capabilities:
         # Forbidding content:read also forbids content:write, which includes it.
-        blocked = sorted(effective({capability}) & forbidden)
-        if not blocked:
-            continue
-        refused.append(capability)
-        listed.append(
-            capability
-            if blocked == [capability]
-            else f"{capability} (which includes {', '.join(blocked)})"
-        )
-    if refused:
-        raise CapabilityForbidden(
-            f"Plugin '{plugin_id}' asks for capabilities this site's policy "
-            f"forbids: {', '.join(listed)}.",
-            details={"plugin": plugin_id, "capabilities": refused},
-        )
+        if included := sorted(effective({capability}) & forbidden):
+            blocked[capability] = included
+    return blocked
+
+
+def _refuse_forbidden(plugin_id: str, capabilities: Iterable[str]) -> None:
+    blocked = forbidden_among(capabilities)
+    if not blocked:
+        return
+    listed = [
+        capability
+        if included == [capability]
+        else f"{capability} (which includes {', '.join(included)})"
+        for capability, included in blocked.items()
+    ]
+    raise CapabilityForbidden(
+        f"Plugin '{plugin_id}' asks for capabilities this site's policy "
+        f"forbids: {', '.join(listed)}.",
+        details={"plugin": plugin_id, "capabilities": list(blocked)},
+    )
 
 
 def capabilities_to_grant(manifest: Manifest, previous: Plugin | None) -> list[str]:
@@ -233,6 +239,37 @@ def _check_grant(
 
 
 # -- installing ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InstallPlan:
+    """What installing a bundle would ask of the administrator, before anything is
+    written: ``installed`` is the plugin it would update (None for a new one),
+    ``needs_grant`` the capabilities that need consent, ``forbidden`` the declared
+    capabilities the site's policy forbids (see ``forbidden_among``)."""
+
+    validated: ValidatedBundle
+    installed: Plugin | None
+    needs_grant: list[str]
+    forbidden: dict[str, list[str]]
+
+
+def plan_install(
+    actor: Actor, source: BundleSource, *, name: str = UPLOAD_NAME
+) -> InstallPlan:
+    """Check a bundle as ``validate_bundle`` does and say what installing it would
+    need, for the consent screen (and a dry run); pass ``plan.validated`` on to
+    ``install``."""
+    actor.require("plugins:manage")
+    validated = validate_bundle(source, name=name)
+    manifest = validated.manifest
+    installed = _find(manifest.id)
+    return InstallPlan(
+        validated=validated,
+        installed=installed,
+        needs_grant=capabilities_to_grant(manifest, installed),
+        forbidden=forbidden_among(manifest.capabilities),
+    )
 
 
 def install(
@@ -476,20 +513,33 @@ def uninstall(actor: Actor, plugin_id: str, *, keep_data: bool) -> Plugin:
 
 
 def logs(
-    actor: Actor, plugin_id: str, limit: int = DEFAULT_LOG_LIMIT
+    actor: Actor,
+    plugin_id: str,
+    limit: int = DEFAULT_LOG_LIMIT,
+    level: str | None = None,
 ) -> list[PluginLog]:
     """A plugin's most recent log and error records, newest first; also those an
-    uninstall kept."""
+    uninstall kept. With ``level``, only records at that level or above."""
     actor.require("plugins:read")
     if not 1 <= limit <= MAX_LOG_LIMIT:
         raise ValidationFailed(
             "Invalid limit.",
             fields={"limit": f"must be between 1 and {MAX_LOG_LIMIT}"},
         )
-    records = list(PluginLog.objects.filter(plugin_id=plugin_id)[:limit])
-    if not records:
+    records = PluginLog.objects.filter(plugin_id=plugin_id)
+    if level is not None:
+        if level not in LOG_LEVELS:
+            raise ValidationFailed(
+                "Invalid level.",
+                fields={"level": f"must be one of {', '.join(LOG_LEVELS)}"},
+            )
+        # LOG_LEVELS runs from the least to the most severe.
+        records = records.filter(level__in=LOG_LEVELS[LOG_LEVELS.index(level) :])
+    found = list(records[:limit])
+    # No records at all: the plugin must be installed (kept logs count too).
+    if not found and not PluginLog.objects.filter(plugin_id=plugin_id).exists():
         _get(plugin_id)
-    return records
+    return found
 
 
 @dataclass(frozen=True)

@@ -102,7 +102,18 @@ OPERATIONS = {
         "revoke_invite",
     ],
     "audit": ["list_audit_events"],
-    "plugins": ["get_plugin_route", "post_plugin_route"],
+    "plugins": [
+        "get_plugin_route",
+        "post_plugin_route",
+        "list_plugins",
+        "install_plugin",
+        "get_plugin",
+        "enable_plugin",
+        "disable_plugin",
+        "update_plugin_settings",
+        "uninstall_plugin",
+        "list_plugin_logs",
+    ],
 }
 
 

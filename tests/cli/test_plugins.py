@@ -3,13 +3,16 @@ what stderr names), validate, list, enable, disable, uninstall, logs and build."
 
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from emdash.api import api
 from emdash.cli import app
+from emdash.cli.plugins import plugin_operations
 from emdash.core import epoch
 from emdash.core.models import AuditEvent
 from emdash.plugins import services
@@ -85,7 +88,7 @@ def test_install_json_prints_the_plugin_and_the_capabilities_on_stderr(
     assert installed["hooks"] == ["content:afterPublish"]
     assert set(installed) == {
         "id", "name", "version", "enabled", "capabilities", "description",
-        "author", "license", "hooks", "installed_at", "updated_at",
+        "author", "license", "hooks", "routes", "installed_at", "updated_at",
     }  # fmt: skip
 
 
@@ -460,6 +463,7 @@ def test_logs_json_prints_recent_records(tmp_path: Path) -> None:
 
     records = json_of("plugin", "logs", "demo")
     newest = json_of("plugin", "logs", "demo", "--limit", "1")
+    warnings = json_of("plugin", "logs", "demo", "--level", "warning")
     table = ok("plugin", "logs", "demo")
 
     assert [
@@ -484,6 +488,7 @@ def test_logs_json_prints_recent_records(tmp_path: Path) -> None:
     )
     assert records[0]["at"].endswith("Z")
     assert newest == records[:1]
+    assert warnings == records[:1]
     assert table.splitlines()[0].split() == ["AT", "(UTC)", "LEVEL", "HOOK", "MESSAGE"]
     first_row = table.splitlines()[2]
     assert first_row.split()[2:4] == ["error", "content:beforeSave"]
@@ -495,6 +500,7 @@ def test_logs_json_prints_recent_records(tmp_path: Path) -> None:
 def test_logs_errors() -> None:
     unknown = fails("plugin", "logs", "ghost")
     bad_limit = fails("plugin", "logs", "ghost", "--limit", "0")
+    bad_level = fails("plugin", "logs", "ghost", "--level", "loud")
 
     assert (
         unknown.stderr == "error: PLUGIN_NOT_FOUND: No plugin 'ghost' is installed.\n"
@@ -502,30 +508,35 @@ def test_logs_errors() -> None:
     assert bad_limit.stderr == (
         "error: VALIDATION_ERROR: Invalid limit. (limit: must be between 1 and 500)\n"
     )
+    assert bad_level.stderr == (
+        "error: VALIDATION_ERROR: Invalid level. (level: must be one of debug, info, "
+        "warning, error)\n"
+    )
 
 
 # -- local only ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("args", "env"),
-    [
-        (["plugin", "list", "--url", "https://cms.example.com"], None),
-        (
-            ["plugin", "install", "x", "--grant", "a"],
-            {"EMDASH_URL": "https://x.example"},
-        ),
-    ],
-    ids=["--url", "EMDASH_URL"],
-)
-def test_plugin_commands_refuse_a_remote_site(
-    args: list[str], env: dict[str, str] | None
-) -> None:
-    result = emdash(*args, env=env)
+def test_build_works_on_a_local_folder_only(tmp_path: Path) -> None:
+    result = emdash("plugin", "build", str(tmp_path), "--url", "https://x.example")
 
     assert result.exit_code == 2, result.output
-    assert (
-        "plugin commands work on the local site only for now (the REST API has no "
-        "plugin routes yet): run them on the site's own machine, without --url or "
-        "EMDASH_URL."
-    ) in usage_error(result.stderr)
+    assert "No such option: --url" in usage_error(result.stderr)
+
+
+def test_every_plugin_operation_is_a_route_of_the_api_with_its_answer() -> None:
+    schema = api.get_openapi_schema(path_prefix="/_emdash/api/")
+    placeholder = re.compile(r"\{[^}]+\}")
+    routes = {
+        (method.upper(), placeholder.sub("{}", path.removeprefix("/_emdash/api"))): spec
+        for path, methods in schema["paths"].items()
+        for method, spec in methods.items()
+    }
+
+    for name, op in plugin_operations().items():
+        spec = routes.get((op.method, placeholder.sub("{}", op.path)))
+        assert spec is not None, f"{name}: {op.method} {op.path} is not an API route"
+        answers = json.dumps(
+            [body for code, body in spec["responses"].items() if code.startswith("2")]
+        )
+        assert f'"#/components/schemas/{op.output.__name__}"' in answers, name

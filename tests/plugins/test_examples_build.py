@@ -7,12 +7,9 @@ source with npm, once per test run, and must reproduce the committed modules byt
 for byte. The C SDK's example is built with clang when clang is installed.
 """
 
-import fcntl
 import json
-import os
 import shutil
 import subprocess
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -21,15 +18,17 @@ from typing import Any
 
 import pytest
 import wasmtime
-from emdash_plugins.build import NPM_CI, PluginBuildFailed, build_plugin
+from emdash_plugins.build import PluginBuildFailed, build_plugin
 
-from emdash.paths import plugins_dir
 from emdash.plugins.capabilities import HOST_FUNCTIONS, IMPORT_MODULE, effective
 from emdash.plugins.manifest import Manifest, parse_manifest
+from tests.plugins.toolchain import PLUGINS, Builds
+from tests.plugins.toolchain import builds as _session_builds
 from tests.services import require_service
 
-PLUGINS = plugins_dir()
-SDK = PLUGINS / "sdk" / "assemblyscript"
+# The session fixture that builds every example and the SDK's probe from source.
+builds = _session_builds
+
 C_SDK = PLUGINS / "sdk" / "c"
 # Every example and the host functions it should import, no more.
 EXAMPLES = {
@@ -429,69 +428,6 @@ def test_webhook_reports_a_failed_delivery(
 
 
 # -- built from source -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Builds:
-    root: Path  # a copy of plugins/ with the SDK installed and everything built
-
-    def plugin(self, name: str) -> Path:
-        return self.root / name
-
-    @property
-    def probe(self) -> bytes:
-        return (
-            self.root / "sdk" / "assemblyscript" / "build" / "probe.wasm"
-        ).read_bytes()
-
-
-def require_npm() -> None:
-    require_service("npm")
-
-
-def build_everything(root: Path) -> dict[str, float]:
-    """Copy the sources into ``root``, keeping their relative layout (the examples
-    depend on ``file:../../sdk/assemblyscript``), and build; returns seconds taken."""
-    seconds: dict[str, float] = {}
-    skip = shutil.ignore_patterns("node_modules", "build", "plugin.wasm")
-    shutil.copytree(SDK, root / "sdk" / "assemblyscript", ignore=skip)
-    for plugin in EXAMPLES:
-        shutil.copytree(PLUGINS / plugin, root / plugin, ignore=skip)
-    started = time.monotonic()
-    for command in (NPM_CI, ["run", "build:probe"]):
-        result = subprocess.run(  # noqa: S603 - npm from PATH, fixed arguments
-            [shutil.which("npm") or "npm", *command],
-            cwd=root / "sdk" / "assemblyscript",
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=600,
-        )
-        assert result.returncode == 0, f"npm {command}:\n{result.stdout}{result.stderr}"
-    seconds["sdk"] = time.monotonic() - started
-    for plugin in EXAMPLES:
-        started = time.monotonic()
-        build_plugin(root / plugin)
-        seconds[plugin] = time.monotonic() - started
-    return seconds
-
-
-@pytest.fixture(scope="session")
-def builds(tmp_path_factory: pytest.TempPathFactory) -> Builds:
-    """One build per test run, whichever xdist workers need it: the first builds in
-    the workers' shared temporary directory while the others wait on a lock."""
-    require_npm()
-    shared = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        shared = shared.parent
-    root = shared / "plugin-builds"
-    record = shared / "plugin-builds.json"
-    with (shared / "plugin-builds.lock").open("a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not record.exists():
-            shutil.rmtree(root, ignore_errors=True)  # what a failed attempt left
-            record.write_text(json.dumps(build_everything(root)))
-    return Builds(root)
 
 
 @pytest.mark.parametrize("plugin", sorted(EXAMPLES))

@@ -5,23 +5,41 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('plugins', '0001_initial'),
+        ("plugins", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PluginTask',
+            name="PluginTask",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=64)),
-                ('next_run_at', models.DateTimeField()),
-                ('last_run_at', models.DateTimeField(blank=True, null=True)),
-                ('plugin', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tasks', to='plugins.plugin')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("name", models.CharField(max_length=64)),
+                ("next_run_at", models.DateTimeField()),
+                ("last_run_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "plugin",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tasks",
+                        to="plugins.plugin",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('plugin', 'name'), name='plugin_task_unique_name')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("plugin", "name"), name="plugin_task_unique_name"
+                    )
+                ],
             },
         ),
     ]

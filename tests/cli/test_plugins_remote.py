@@ -1,0 +1,255 @@
+"""`emdash plugin ...` on a remote site: the same commands through the REST API
+(/_emdash/api/admin/plugins on pytest-django's live server, on the same database
+as the local transport), printing what they print locally."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytest_django.live_server_helper import LiveServer
+
+from emdash.accounts.tokens import create_token
+from emdash.core.actors import SYSTEM
+from emdash.plugins import services
+from emdash.plugins.models import Plugin, PluginValue
+from tests.cli.conftest import emdash, fails, json_of, ok
+from tests.plugins.bundles import make_bundle
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+MAIL_PLUGIN: dict[str, Any] = {
+    "capabilities": ["content:read", "email:send"],
+    "imports": ["content_get", "email_send"],
+    "hooks": {"content:afterPublish": {}},
+}
+
+
+def url_and_token(live_server: LiveServer, *scopes: str) -> list[str]:
+    token = create_token(SYSTEM, name="cli", scopes=list(scopes)).plaintext
+    return ["--url", live_server.url, "--token", token]
+
+
+@pytest.fixture
+def remote(live_server: LiveServer) -> list[str]:
+    """--url and --token (admin) for the live server."""
+    return url_and_token(live_server, "admin")
+
+
+def without_times(plugin: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in plugin.items() if k not in {"installed_at", "updated_at"}}
+
+
+def test_install_over_http_prints_what_a_local_install_prints(
+    tmp_path: Path, remote: list[str]
+) -> None:
+    folder = make_bundle(tmp_path, **MAIL_PLUGIN)
+    grant = ["--grant", "content:read,email:send"]
+
+    over_http = ok("plugin", "install", str(folder), *grant, *remote)
+    installed_remotely = Plugin.objects.get()
+    ok("plugin", "uninstall", "demo", "--yes")
+    local = ok("plugin", "install", str(folder), *grant)
+
+    assert over_http == local
+    assert over_http.startswith("Plugin demo 1.0.0 (Demo plugin) asks to:\n")
+    assert installed_remotely.granted == ["content:read", "email:send"]
+    assert installed_remotely.installed_by == "token cli"
+
+
+def test_install_json_over_http_prints_the_plugin(
+    tmp_path: Path, remote: list[str]
+) -> None:
+    archive = make_bundle(tmp_path, zip=True, **MAIL_PLUGIN)
+    grant = ["--grant", "email:send", "--grant", "content:read"]
+
+    over_http = emdash("plugin", "install", str(archive), *grant, "--json", *remote)
+    ok("plugin", "uninstall", "demo", "--yes")
+    local = emdash("plugin", "install", str(archive), *grant, "--json")
+
+    assert over_http.exit_code == 0, over_http.output
+    assert over_http.stderr == local.stderr
+    assert without_times(json.loads(over_http.stdout)) == without_times(
+        json.loads(local.stdout)
+    )
+
+
+@pytest.mark.parametrize(
+    ("bundle", "extra"),
+    [
+        (MAIL_PLUGIN, []),
+        (MAIL_PLUGIN, ["--grant", "content:read"]),
+        (MAIL_PLUGIN, ["--grant", "content:read,email:send,users:read"]),
+        ({"capabilities": ["content:read"], "imports": ["email_send"]}, []),
+    ],
+    ids=["no grant", "partial grant", "beyond the manifest", "import refused"],
+)
+@pytest.mark.parametrize("mode", [[], ["--json"]], ids=["plain", "json"])
+def test_a_refused_install_fails_the_same_over_http(
+    tmp_path: Path,
+    remote: list[str],
+    bundle: dict[str, Any],
+    extra: list[str],
+    mode: list[str],
+) -> None:
+    folder = str(make_bundle(tmp_path, **bundle))
+
+    over_http = fails("plugin", "install", folder, *extra, *mode, *remote)
+    local = fails("plugin", "install", folder, *extra, *mode)
+
+    assert (over_http.stdout, over_http.stderr) == (local.stdout, local.stderr)
+    assert "PLUGIN_" in over_http.stderr
+    assert not Plugin.objects.exists()
+
+
+def test_a_bundle_that_cannot_be_read_is_refused_before_any_upload(
+    tmp_path: Path, remote: list[str]
+) -> None:
+    over_http = fails("plugin", "install", str(tmp_path / "nowhere"), *remote)
+
+    assert over_http.stderr == (
+        "error: BUNDLE_INVALID: Invalid plugin bundle 'nowhere': nowhere does not "
+        "exist. (nowhere: does not exist)\n"
+    )
+
+
+def test_an_update_over_http_needs_replace_and_a_grant_for_the_new(
+    tmp_path: Path, remote: list[str]
+) -> None:
+    first = make_bundle(tmp_path, capabilities=["content:read"])
+    ok("plugin", "install", str(first), "--grant", "content:read", *remote)
+    newer = str(
+        make_bundle(
+            tmp_path, version="2.0.0", capabilities=["content:read", "email:send"]
+        )
+    )
+
+    again = fails("plugin", "install", newer, "--grant", "content:read", *remote)
+    ungranted = fails("plugin", "install", newer, "--replace", *remote)
+    updated = ok(
+        "plugin", "install", newer, "--replace", "--grant", "email:send", *remote
+    )
+
+    assert again.stderr == (
+        "error: PLUGIN_EXISTS: Plugin 'demo' is installed already (version 1.0.0); "
+        "add --replace to update it to version 2.0.0.\n"
+    )
+    consent = (
+        "Plugin demo 2.0.0 (Demo plugin), replacing version 1.0.0, asks to:\n"
+        "  content:read  Read all content, including drafts\n"
+        "  email:send    Send email from this site (new)\n"
+    )
+    assert ungranted.stdout == consent
+    assert ungranted.stderr == (
+        "error: PLUGIN_GRANT_REQUIRED: Version 2.0.0 of plugin 'demo' asks for "
+        "capabilities that were not granted (beyond what was granted before): "
+        "email:send (send email from this site). Grant them with --grant "
+        "email:send.\n"
+    )
+    assert updated == consent + (
+        "Updated plugin demo to version 2.0.0; it is enabled. Capabilities "
+        "granted: content:read, email:send.\n"
+    )
+    assert Plugin.objects.get().version == "2.0.0"
+
+
+@pytest.mark.parametrize("mode", [["--json"], []], ids=["json", "plain"])
+def test_list_logs_and_validate_print_the_same_bytes(
+    tmp_path: Path, remote: list[str], mode: list[str]
+) -> None:
+    folder = str(make_bundle(tmp_path, **MAIL_PLUGIN))
+    ok("plugin", "install", str(make_bundle(tmp_path, id="zeta")))
+    ok("plugin", "install", folder, "--grant", "content:read,email:send")
+    ok("plugin", "disable", "zeta")
+    services.record_log("demo", "error", "it broke", hook="content:afterPublish")
+
+    for command in [
+        ["plugin", "list"],
+        ["plugin", "logs", "demo"],
+        ["plugin", "logs", "demo", "--limit", "1"],
+        ["plugin", "logs", "demo", "--level", "error"],
+        ["plugin", "validate", folder],
+    ]:
+        local = ok(*command, *mode)
+        over_http = ok(*command, *mode, *remote)
+
+        assert over_http == local, command
+        assert local.strip(), command
+
+
+def test_enable_disable_and_uninstall_over_http(
+    tmp_path: Path, remote: list[str]
+) -> None:
+    ok("plugin", "install", str(make_bundle(tmp_path)))
+    PluginValue.objects.create(plugin_id="demo", key="count", value=1)
+
+    disabled = ok("plugin", "disable", "demo", *remote)
+    enabled = json_of("plugin", "enable", "demo", *remote)
+    kept = ok("plugin", "uninstall", "demo", "--keep-data", "--yes", *remote)
+
+    assert disabled == "Plugin demo 1.0.0 is disabled.\n"
+    assert (enabled["id"], enabled["enabled"]) == ("demo", True)
+    assert kept == "Uninstalled plugin demo 1.0.0; its data was kept for a reinstall.\n"
+    assert PluginValue.objects.filter(plugin_id="demo").exists()
+
+    ok("plugin", "install", str(make_bundle(tmp_path)))
+    removed = json_of("plugin", "uninstall", "demo", "--yes", *remote)
+
+    assert (removed["id"], removed["version"]) == ("demo", "1.0.0")
+    assert not Plugin.objects.exists()
+    # As locally: without --keep-data the data goes, whatever the API's default.
+    assert not PluginValue.objects.exists()
+
+
+def test_remote_errors_read_as_they_do_locally(remote: list[str]) -> None:
+    for command in [
+        ["plugin", "enable", "ghost"],
+        ["plugin", "logs", "ghost"],
+        ["plugin", "logs", "ghost", "--limit", "0"],
+        ["plugin", "uninstall", "ghost", "--yes"],
+    ]:
+        assert fails(*command, *remote).stderr == fails(*command).stderr, command
+
+
+def test_a_token_without_the_admin_scope_is_refused(
+    tmp_path: Path, live_server: LiveServer
+) -> None:
+    ok("plugin", "install", str(make_bundle(tmp_path, id="zeta")))
+    reader = url_and_token(live_server, "content:write")
+    anonymous = ["--url", live_server.url]
+
+    listed = fails("plugin", "list", *reader)
+    installing = fails("plugin", "install", str(make_bundle(tmp_path)), *reader)
+    disabling = fails("plugin", "disable", "zeta", *anonymous)
+
+    assert listed.stderr == (
+        "error: FORBIDDEN: token cli lacks the permission plugins:read.\n"
+    )
+    assert installing.stderr == (
+        "error: FORBIDDEN: token cli lacks the permission plugins:manage.\n"
+    )
+    assert disabling.stderr.startswith("error: UNAUTHENTICATED: ")
+    assert list(Plugin.objects.values_list("id", "enabled")) == [("zeta", True)]
+
+
+def test_a_remote_install_needs_no_local_site(tmp_path: Path) -> None:
+    folder = make_bundle(tmp_path)
+    code = (
+        "from typer.testing import CliRunner\n"
+        "from django.conf import settings\n"
+        "from emdash.cli import app\n"
+        f"args = ['plugin', 'install', {str(folder)!r}, '--url', 'http://127.0.0.1:9']\n"
+        "result = CliRunner().invoke(app, args)\n"
+        "print(result.stderr, settings.configured)\n"
+    )
+
+    ran = subprocess.run(  # noqa: S603 - this interpreter, our own code
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+
+    assert ran.stdout.startswith(
+        "error: UNREACHABLE: Could not reach http://127.0.0.1:9"
+    )
+    assert ran.stdout.endswith(" False\n")
