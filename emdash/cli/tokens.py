@@ -25,7 +25,8 @@ def create_token(
             "--scope",
             help="A scope to grant (repeatable): admin, content:read, content:write, "
             "media:read, media:write, schema:read, schema:write, taxonomies:manage, "
-            "menus:manage, settings:read, settings:manage.",
+            "menus:manage, settings:read, settings:manage, plugins:read, "
+            "plugins:manage.",
             show_default=False,
         ),
     ],

@@ -122,6 +122,8 @@ SCOPE_PERMISSIONS: dict[str, frozenset[str]] = {
     "menus:manage": frozenset({"menus:read", "menus:manage"}),
     "settings:read": frozenset({"settings:read"}),
     "settings:manage": frozenset({"settings:read", "settings:manage"}),
+    "plugins:read": frozenset({"plugins:read"}),
+    "plugins:manage": frozenset({"plugins:read", "plugins:manage"}),
     "admin": ALL_PERMISSIONS,
 }
 

@@ -791,7 +791,28 @@ def test_anonymous_callers_must_sign_in(client, tmp_path, admin):
     assert list(Plugin.objects.values_list("id", "enabled")) == [("zeta", True)]
 
 
-def test_tokens_need_the_admin_scope_and_a_users_token_their_role(
+def test_plugin_scopes_grant_reading_and_managing(client, tmp_path, admin):
+    upload(client, zipped(tmp_path, id="zeta"), admin)
+    reader = bearer(token_for("plugins:read"))
+    manager = bearer(token_for("plugins:manage"))
+
+    reader_lists = send(client, "GET", "/admin/plugins", headers=reader)
+    reader_disables = send(
+        client, "POST", "/admin/plugins/zeta/disable", headers=reader
+    )
+    manager_lists = send(client, "GET", "/admin/plugins", headers=manager)
+    manager_disables = send(
+        client, "POST", "/admin/plugins/zeta/disable", headers=manager
+    )
+
+    assert reader_lists.status_code == 200
+    assert refused(reader_disables, "plugins:manage")
+    assert manager_lists.status_code == 200
+    assert manager_disables.status_code == 200
+    assert not Plugin.objects.get().enabled
+
+
+def test_tokens_need_a_plugin_scope_and_a_users_token_their_role(
     client, tmp_path, admin
 ):
     upload(client, zipped(tmp_path, id="zeta"), admin)

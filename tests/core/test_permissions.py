@@ -146,6 +146,8 @@ EXPECTED_SCOPES: dict[str, set[str]] = {
     "menus:manage": {"menus:read", "menus:manage"},
     "settings:read": {"settings:read"},
     "settings:manage": {"settings:read", "settings:manage"},
+    "plugins:read": {"plugins:read"},
+    "plugins:manage": {"plugins:read", "plugins:manage"},
     "admin": set(ALL_PERMISSIONS),
 }
 

@@ -43,6 +43,8 @@ SCOPE_HELP = {
     "menus:manage": "manage menus",
     "settings:read": "read site settings",
     "settings:manage": "change site settings",
+    "plugins:read": "list plugins and read their logs",
+    "plugins:manage": "install, configure and remove plugins",
 }
 # The token service names its fields after its arguments; the form after its inputs.
 TOKEN_FIELDS = {"scope": "scopes", "expires_at": "expires_in_days"}
