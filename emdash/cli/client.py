@@ -193,10 +193,12 @@ class Client:
         *,
         body: dict[str, Any] | None = None,
         query: dict[str, Any] | None = None,
+        files: dict[str, tuple[str, bytes]] | None = None,
         **path: str,
     ) -> Any:
-        """Run the operation ``name`` and return its output model."""
-        request = Request(path=path, query=query or {}, body=body)
+        """Run the operation ``name`` and return its output model; with ``files``
+        (field -> file name and bytes) the request is a form upload."""
+        request = Request(path=path, query=query or {}, body=body, files=files or {})
         return self.transport.send(operation(name), request)
 
     def close(self) -> None:

@@ -51,6 +51,17 @@ from emdash.content.schemas import (
     term_out,
 )
 from emdash.core.actors import SYSTEM
+from emdash.plugins.schemas import (
+    PluginConsentOut,
+    PluginDetailOut,
+    PluginListOut,
+    PluginLogListOut,
+    PluginOut,
+    plugin_consent_out,
+    plugin_detail_out,
+    plugin_log_out,
+    plugin_out,
+)
 
 if TYPE_CHECKING:
     from emdash.accounts.links import IssuedLink
@@ -527,3 +538,78 @@ def revoke_invite(request: Request) -> InviteOut:
     from emdash.accounts import invites
 
     return invite_out(invites.revoke_invite(SYSTEM, request.path["invite"]))
+
+
+# -- plugins ---------------------------------------------------------------------------
+
+
+def list_plugins(request: Request) -> PluginListOut:
+    from emdash.plugins import services
+
+    found = services.list_plugins(SYSTEM)
+    return PluginListOut(items=[plugin_out(plugin) for plugin in found])
+
+
+def plan_plugin_install(request: Request) -> PluginConsentOut:
+    from emdash.plugins import services
+
+    name, data = request.files["bundle"]
+    return plugin_consent_out(services.plan_install(SYSTEM, data, name=name))
+
+
+def install_plugin(request: Request) -> PluginOut:
+    from emdash.plugins import services
+
+    name, data = request.files["bundle"]
+    body = request.body or {}
+    plan = services.plan_install(SYSTEM, data, name=name)
+    plugin = services.install(
+        SYSTEM, plan.validated, grant=body["grant"], replace=body["replace"]
+    )
+    return plugin_out(plugin)
+
+
+def get_plugin(request: Request) -> PluginDetailOut:
+    from emdash.plugins import services
+
+    return plugin_detail_out(services.get_plugin(SYSTEM, request.path["plugin"]))
+
+
+def enable_plugin(request: Request) -> PluginOut:
+    from emdash.plugins import services
+
+    return plugin_out(services.enable(SYSTEM, request.path["plugin"]))
+
+
+def disable_plugin(request: Request) -> PluginOut:
+    from emdash.plugins import services
+
+    return plugin_out(services.disable(SYSTEM, request.path["plugin"]))
+
+
+def update_plugin_settings(request: Request) -> PluginDetailOut:
+    from emdash.plugins import services
+
+    plugin = services.update_settings(
+        SYSTEM, request.path["plugin"], request.body or {}
+    )
+    return plugin_detail_out(plugin)
+
+
+def uninstall_plugin(request: Request) -> PluginOut:
+    from emdash.plugins import services
+
+    keep_data = request.query["keep_data"]
+    return plugin_out(
+        services.uninstall(SYSTEM, request.path["plugin"], keep_data=keep_data)
+    )
+
+
+def list_plugin_logs(request: Request) -> PluginLogListOut:
+    from emdash.plugins import services
+
+    query = request.query
+    records = services.logs(
+        SYSTEM, request.path["plugin"], query["limit"], query["level"]
+    )
+    return PluginLogListOut(items=[plugin_log_out(record) for record in records])

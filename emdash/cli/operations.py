@@ -60,10 +60,19 @@ def operations() -> dict[str, Operation]:
         TermListOut,
         TermOut,
     )
+    from emdash.plugins.schemas import (
+        PluginConsentOut,
+        PluginDetailOut,
+        PluginListOut,
+        PluginLogListOut,
+        PluginOut,
+    )
 
     collection = "/schema/collections/{collection}"
     entry = "/content/{collection}/{entry}"
     user = "/users/{user}"
+    plugins = "/admin/plugins"
+    plugin = "/admin/plugins/{plugin}"
     return {
         "schema.list": Operation(
             "GET", "/schema/collections", CollectionListOut, local.list_collections
@@ -173,5 +182,30 @@ def operations() -> dict[str, Operation]:
         "role.update": Operation("PATCH", "/roles/{role}", RoleOut, local.update_role),
         "role.delete": Operation(
             "DELETE", "/roles/{role}", NoContent, local.delete_role
+        ),
+        "plugin.list": Operation("GET", plugins, PluginListOut, local.list_plugins),
+        # The install's route: with dry_run it answers what installing would ask for.
+        "plugin.plan": Operation(
+            "POST", plugins, PluginConsentOut, local.plan_plugin_install
+        ),
+        "plugin.install": Operation("POST", plugins, PluginOut, local.install_plugin),
+        "plugin.get": Operation("GET", plugin, PluginDetailOut, local.get_plugin),
+        "plugin.enable": Operation(
+            "POST", f"{plugin}/enable", PluginOut, local.enable_plugin
+        ),
+        "plugin.disable": Operation(
+            "POST", f"{plugin}/disable", PluginOut, local.disable_plugin
+        ),
+        "plugin.settings": Operation(
+            "PATCH",
+            f"{plugin}/settings",
+            PluginDetailOut,
+            local.update_plugin_settings,
+        ),
+        "plugin.uninstall": Operation(
+            "DELETE", plugin, PluginOut, local.uninstall_plugin
+        ),
+        "plugin.logs": Operation(
+            "GET", f"{plugin}/logs", PluginLogListOut, local.list_plugin_logs
         ),
     }

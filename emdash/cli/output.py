@@ -45,6 +45,7 @@ if TYPE_CHECKING:
         TermOut,
     )
     from emdash.plugins.schemas import (
+        PluginDetailOut,
         PluginListOut,
         PluginLogListOut,
         PluginOut,
@@ -560,6 +561,42 @@ def plugin_uninstalled(model: PluginOut, *, data_kept: bool) -> RenderableType:
         else "its key-value store, documents and logs were deleted"
     )
     return Text(f"Uninstalled plugin {model.id} {model.version}; {data}.")
+
+
+def setting_text(value: Any) -> str:
+    """A setting's value as a table shows it: JSON's words for true, false and
+    null ("-")."""
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def plugin_settings(
+    model: PluginDetailOut, *, changed: list[str] | None = None
+) -> RenderableType:
+    """The declared settings with their values (secrets as set or unset, as the
+    API shows them); after a change, a line naming the keys changed first."""
+    if not model.settings_schema:
+        body: RenderableType = Text(f"Plugin {model.id} has no settings.")
+    else:
+        body = grid = table("KEY", "TYPE", "REQUIRED")
+        grid.add_column("VALUE", overflow="fold", ratio=1)
+        grid.add_column("LABEL", overflow="fold", ratio=1)
+        for key, spec in model.settings_schema.items():
+            kind = f"select ({', '.join(spec.options)})" if spec.options else spec.type
+            grid.add_row(
+                key,
+                kind,
+                "yes" if spec.required else "no",
+                setting_text(model.settings.get(key)),
+                spec.label,
+            )
+    if changed is None:
+        return body
+    updated = Text(f"Updated the settings of plugin {model.id}: {', '.join(changed)}.")
+    return Group(updated, Text(""), body)
 
 
 def plugin_logs(model: PluginLogListOut) -> RenderableType:

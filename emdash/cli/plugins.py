@@ -1,15 +1,15 @@
 """``emdash plugin ...``: check, build, install and update plugins with an explicit
-grant of their capabilities; list, enable, disable and uninstall them; read their
-logs.
+grant of their capabilities; list, enable, disable and uninstall them; show and
+change their settings; read their logs.
 
 Like every command, these work on the local site as the system actor, or with
---url on a remote site through its REST API (/_emdash/api/admin/plugins). Each is
-an operation declared once below, with the REST route and an in-process handler
-that calls the same services, so both print the same. A bundle is zipped in memory
-and uploaded either way. ``build`` works on a local folder only."""
+--url on a remote site through its REST API (/_emdash/api/admin/plugins), through
+the operations ``plugin.*`` of ``operations.py``, so both print the same. A bundle
+is zipped in memory and uploaded either way. ``build`` works on a local folder
+only."""
 
+import math
 import sys
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -20,18 +20,19 @@ from emdash.cli.runtime import Session, setup_django, with_session
 from emdash.core.errors import EmDashError
 
 if TYPE_CHECKING:
-    from emdash.cli.client import Request
-    from emdash.cli.operations import Operation
     from emdash.plugins.schemas import (
         PluginConsentOut,
+        PluginDetailOut,
         PluginListOut,
         PluginLogListOut,
         PluginOut,
+        SettingSpecOut,
     )
 
 app = typer.Typer(
     help="Plugins: validate and build bundles; install them with a grant of their "
-    "capabilities; list, enable, disable, uninstall; read their logs.",
+    "capabilities; list, enable, disable, uninstall; show and change their "
+    "settings; read their logs.",
     no_args_is_help=True,
 )
 
@@ -66,115 +67,10 @@ class BuildUnavailable(EmDashError):
     status = 500
 
 
-# -- operations: the REST route and the in-process handler of each ------------------
+# -- uploads -------------------------------------------------------------------------
 
-PLUGINS = "/admin/plugins"
-PLUGIN = "/admin/plugins/{plugin}"
 # A request's files: the form field -> the file's name and bytes.
 Upload = dict[str, tuple[str, bytes]]
-
-
-def _local_list(request: "Request") -> "PluginListOut":
-    from emdash.core.actors import SYSTEM
-    from emdash.plugins import services
-    from emdash.plugins.schemas import PluginListOut, plugin_out
-
-    found = services.list_plugins(SYSTEM)
-    return PluginListOut(items=[plugin_out(plugin) for plugin in found])
-
-
-def _local_plan(request: "Request") -> "PluginConsentOut":
-    from emdash.core.actors import SYSTEM
-    from emdash.plugins import services
-    from emdash.plugins.schemas import plugin_consent_out
-
-    name, data = request.files["bundle"]
-    return plugin_consent_out(services.plan_install(SYSTEM, data, name=name))
-
-
-def _local_install(request: "Request") -> "PluginOut":
-    from emdash.core.actors import SYSTEM
-    from emdash.plugins import services
-    from emdash.plugins.schemas import plugin_out
-
-    name, data = request.files["bundle"]
-    body = request.body or {}
-    plan = services.plan_install(SYSTEM, data, name=name)
-    plugin = services.install(
-        SYSTEM, plan.validated, grant=body["grant"], replace=body["replace"]
-    )
-    return plugin_out(plugin)
-
-
-def _local_enable(request: "Request") -> "PluginOut":
-    from emdash.core.actors import SYSTEM
-    from emdash.plugins import services
-    from emdash.plugins.schemas import plugin_out
-
-    return plugin_out(services.enable(SYSTEM, request.path["plugin"]))
-
-
-def _local_disable(request: "Request") -> "PluginOut":
-    from emdash.core.actors import SYSTEM
-    from emdash.plugins import services
-    from emdash.plugins.schemas import plugin_out
-
-    return plugin_out(services.disable(SYSTEM, request.path["plugin"]))
-
-
-def _local_uninstall(request: "Request") -> "PluginOut":
-    from emdash.core.actors import SYSTEM
-    from emdash.plugins import services
-    from emdash.plugins.schemas import plugin_out
-
-    keep_data = request.query["keep_data"]
-    return plugin_out(
-        services.uninstall(SYSTEM, request.path["plugin"], keep_data=keep_data)
-    )
-
-
-def _local_logs(request: "Request") -> "PluginLogListOut":
-    from emdash.core.actors import SYSTEM
-    from emdash.plugins import services
-    from emdash.plugins.schemas import PluginLogListOut, plugin_log_out
-
-    query = request.query
-    records = services.logs(
-        SYSTEM, request.path["plugin"], query["limit"], query["level"]
-    )
-    return PluginLogListOut(items=[plugin_log_out(record) for record in records])
-
-
-@cache
-def plugin_operations() -> dict[str, "Operation"]:
-    """The plugin commands' operations, declared as ``operations.py`` declares the
-    others, beside their in-process handlers."""
-    from emdash.cli.operations import Operation
-    from emdash.plugins.schemas import (
-        PluginConsentOut,
-        PluginListOut,
-        PluginLogListOut,
-        PluginOut,
-    )
-
-    return {
-        "list": Operation("GET", PLUGINS, PluginListOut, _local_list),
-        # The same route: a dry run answers what installing would ask for.
-        "plan": Operation("POST", PLUGINS, PluginConsentOut, _local_plan),
-        "install": Operation("POST", PLUGINS, PluginOut, _local_install),
-        "enable": Operation("POST", f"{PLUGIN}/enable", PluginOut, _local_enable),
-        "disable": Operation("POST", f"{PLUGIN}/disable", PluginOut, _local_disable),
-        "uninstall": Operation("DELETE", PLUGIN, PluginOut, _local_uninstall),
-        "logs": Operation("GET", f"{PLUGIN}/logs", PluginLogListOut, _local_logs),
-    }
-
-
-def _call(session: Session, name: str, **parts: Any) -> Any:
-    """Run the plugin operation ``name`` on the session's site; ``parts`` are the
-    ``Request``'s."""
-    from emdash.cli.client import Request
-
-    return session.client.transport.send(plugin_operations()[name], Request(**parts))
 
 
 def _upload(path: Path) -> Upload:
@@ -186,7 +82,7 @@ def _upload(path: Path) -> Upload:
 
 def _plan(session: Session, upload: Upload) -> "PluginConsentOut":
     """What installing the upload would ask for: a dry run."""
-    return _call(session, "plan", body={"dry_run": True}, files=upload)
+    return session.client.call("plugin.plan", body={"dry_run": True}, files=upload)
 
 
 # -- asking --------------------------------------------------------------------------
@@ -351,9 +247,8 @@ def install(
             )
         granted = [capability.name for capability in plan.capabilities]
     try:
-        plugin: PluginOut = _call(
-            session,
-            "install",
+        plugin: PluginOut = session.client.call(
+            "plugin.install",
             body={"grant": granted or [], "replace": replace},
             files=upload,
         )
@@ -381,7 +276,7 @@ def list_plugins(session: Session) -> None:
     --json: [{"id", "version", "enabled", "capabilities"}]."""
     from emdash.plugins.schemas import plugin_summary_out
 
-    found: PluginListOut = _call(session, "list")
+    found: PluginListOut = session.client.call("plugin.list")
     if session.json_output:
         session.show_json(
             [
@@ -397,7 +292,9 @@ def list_plugins(session: Session) -> None:
 @with_session
 def enable(session: Session, plugin: PluginArg) -> None:
     """Turn a plugin on: its hooks and routes run again, in every process."""
-    session.show(_call(session, "enable", path={"plugin": plugin}), output.plugin_state)
+    session.show(
+        session.client.call("plugin.enable", plugin=plugin), output.plugin_state
+    )
 
 
 @app.command("disable")
@@ -405,7 +302,91 @@ def enable(session: Session, plugin: PluginArg) -> None:
 def disable(session: Session, plugin: PluginArg) -> None:
     """Turn a plugin off: its hooks and routes stop running; its data stays."""
     session.show(
-        _call(session, "disable", path={"plugin": plugin}), output.plugin_state
+        session.client.call("plugin.disable", plugin=plugin), output.plugin_state
+    )
+
+
+# The words --set takes for a boolean setting, in any case.
+BOOLEAN_WORDS = dict.fromkeys(("true", "yes", "1"), True) | dict.fromkeys(
+    ("false", "no", "0"), False
+)
+
+
+def _assignments(values: list[str]) -> dict[str, str]:
+    """``--set KEY=VALUE`` options as ``{KEY: VALUE}``; a usage error for one that
+    is not KEY=VALUE or names a key twice."""
+    found: dict[str, str] = {}
+    for value in values:
+        key, equals, text = value.partition("=")
+        key = key.strip()
+        if not equals or not key:
+            raise typer.BadParameter(f"{value!r} is not KEY=VALUE", param_hint="--set")
+        if key in found:
+            raise typer.BadParameter(f"{key} is set twice", param_hint="--set")
+        found[key] = text
+    return found
+
+
+def _setting_value(spec: "SettingSpecOut | None", text: str) -> Any:
+    """``text`` as the setting's declared type takes it; empty removes the value
+    (null). Text that is not a value of the type, and a key the plugin does not
+    declare, go as they are: the site then refuses them, naming each key and its
+    problem, and changes nothing."""
+    if text == "":
+        return None
+    kind = spec.type if spec is not None else None
+    if kind == "boolean":
+        return BOOLEAN_WORDS.get(text.strip().lower(), text)
+    try:
+        if kind == "integer":
+            return int(text)
+        if kind == "number":
+            number = float(text)
+            # inf and nan are not JSON: left as text, the site refuses them.
+            return number if math.isfinite(number) else text
+    except ValueError:
+        return text
+    return text
+
+
+@app.command("settings")
+@with_session
+def settings(
+    session: Session,
+    plugin: PluginArg,
+    assignments: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            metavar="KEY=VALUE",
+            help="Change a setting; the value is read as the setting's type (a "
+            "boolean as true/false, yes/no or 1/0), and KEY= removes it. "
+            "Repeatable.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Show a plugin's settings, or change them with --set.
+
+    Shows each declared setting's type, whether it is required, its value and its
+    label; a secret shows only as set or unset, an unset setting as its default.
+    The --set values are checked together: if one is refused, the error names its
+    key and nothing changes. --json: the plugin with its "settings" and
+    "settings_schema", as the REST API answers."""
+    changes = _assignments(assignments or [])
+    detail: PluginDetailOut = session.client.call("plugin.get", plugin=plugin)
+    if not changes:
+        session.show(detail, output.plugin_settings)
+        return
+    schema = detail.settings_schema
+    values = {
+        key: _setting_value(schema.get(key), text) for key, text in changes.items()
+    }
+    updated: PluginDetailOut = session.client.call(
+        "plugin.settings", body=values, plugin=plugin
+    )
+    session.show(
+        updated, lambda model: output.plugin_settings(model, changed=list(values))
     )
 
 
@@ -435,8 +416,8 @@ def uninstall(
             param_hint="--yes",
         )
     # Sent either way: the REST API keeps the data when it is not told.
-    removed: PluginOut = _call(
-        session, "uninstall", path={"plugin": plugin}, query={"keep_data": keep_data}
+    removed: PluginOut = session.client.call(
+        "plugin.uninstall", query={"keep_data": keep_data}, plugin=plugin
     )
     session.show(
         removed, lambda model: output.plugin_uninstalled(model, data_kept=keep_data)
@@ -462,11 +443,8 @@ def logs(
     """Show a plugin's recent log and error records, newest first.
 
     --json: [{"at", "level", "hook", "message", "data"}]."""
-    found: PluginLogListOut = _call(
-        session,
-        "logs",
-        path={"plugin": plugin},
-        query={"limit": limit, "level": level},
+    found: PluginLogListOut = session.client.call(
+        "plugin.logs", query={"limit": limit, "level": level}, plugin=plugin
     )
     if session.json_output:
         session.show_json(found.model_dump(mode="json")["items"])

@@ -1,18 +1,16 @@
 """`emdash plugin ...` on the local site: the install contract (grants, exit codes,
-what stderr names), validate, list, enable, disable, uninstall, logs and build."""
+what stderr names), validate, list, enable, disable, settings, uninstall, logs and
+build."""
 
 import json
 import os
-import re
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from emdash.api import api
 from emdash.cli import app
-from emdash.cli.plugins import plugin_operations
 from emdash.core import epoch
 from emdash.core.models import AuditEvent
 from emdash.plugins import services
@@ -427,6 +425,263 @@ def test_disable_and_enable(tmp_path: Path) -> None:
     assert registry_epoch() == before + 2
 
 
+# -- settings ------------------------------------------------------------------------
+
+# One setting of every type. The keys come shortest first, then alphabetically: the
+# order in which PostgreSQL's jsonb keeps them (it does not keep the manifest's).
+SETTINGS: dict[str, Any] = {
+    "mode": {
+        "type": "select", "label": "Mode", "options": ["fast", "slow"],
+        "default": "fast",
+    },
+    "intro": {"type": "text", "label": "Introduction"},
+    "limit": {"type": "integer", "label": "Most entries", "default": 10},
+    "ratio": {"type": "number", "label": "Ratio"},
+    "title": {"type": "string", "label": "Title", "default": "Hello"},
+    "active": {"type": "boolean", "label": "Active", "default": False},
+    "api_key": {"type": "secret", "label": "API key"},
+    "contact": {"type": "email", "label": "Contact address", "required": True},
+    "homepage": {"type": "url", "label": "Home page"},
+}  # fmt: skip
+SETTINGS_TABLE = """\
+KEY        TYPE                  REQUIRED   VALUE   LABEL
+───────────────────────────────────────────────────────────────────
+mode       select (fast, slow)   no         fast    Mode
+intro      text                  no         -       Introduction
+limit      integer               no         10      Most entries
+ratio      number                no         -       Ratio
+title      string                no         Hello   Title
+active     boolean               no         false   Active
+api_key    secret                no         unset   API key
+contact    email                 yes        -       Contact address
+homepage   url                   no         -       Home page
+"""
+EVERY_TYPE_SET = [
+    "--set", "title=Good morning", "--set", "intro=Two\nlines",
+    "--set", "contact=ops@example.com", "--set", "homepage=https://example.com/",
+    "--set", "mode=slow", "--set", "api_key=s3cret", "--set", "limit=25",
+    "--set", "ratio=0.75", "--set", "active=true",
+]  # fmt: skip
+
+
+def install_with_settings(tmp_path: Path) -> None:
+    ok("plugin", "install", str(make_bundle(tmp_path, settings=SETTINGS)))
+
+
+def settings_changes() -> int:
+    return AuditEvent.objects.filter(action="plugin.settings").count()
+
+
+def test_settings_shows_each_setting_with_its_type_and_value(tmp_path: Path) -> None:
+    install_with_settings(tmp_path)
+
+    printed = ok("plugin", "settings", "demo")
+    detail = json_of("plugin", "settings", "demo")
+
+    assert printed == SETTINGS_TABLE
+    assert detail["settings"] == {
+        "mode": "fast", "intro": None, "limit": 10, "ratio": None, "title": "Hello",
+        "active": False, "api_key": "unset", "contact": None, "homepage": None,
+    }  # fmt: skip
+    assert detail["settings_schema"]["mode"] == {
+        "type": "select",
+        "label": "Mode",
+        "required": False,
+        "help": "",
+        "options": ["fast", "slow"],
+        "default": "fast",
+    }
+    assert detail["settings_schema"].keys() == SETTINGS.keys()
+
+
+def test_settings_of_a_plugin_without_any_and_of_an_unknown_plugin(
+    tmp_path: Path,
+) -> None:
+    ok("plugin", "install", str(make_bundle(tmp_path)))
+
+    none = ok("plugin", "settings", "demo")
+    unknown = fails("plugin", "settings", "ghost")
+    unknown_set = fails("plugin", "settings", "ghost", "--set", "mode=slow")
+
+    assert none == "Plugin demo has no settings.\n"
+    not_found = "error: PLUGIN_NOT_FOUND: No plugin 'ghost' is installed.\n"
+    assert (unknown.stderr, unknown_set.stderr) == (not_found, not_found)
+
+
+def test_set_converts_each_value_by_its_declared_type(tmp_path: Path) -> None:
+    install_with_settings(tmp_path)
+
+    printed = ok("plugin", "settings", "demo", *EVERY_TYPE_SET)
+
+    assert printed.splitlines() == [
+        "Updated the settings of plugin demo: title, intro, contact, homepage, mode, "
+        "api_key, limit, ratio, active.",
+        "",
+        "KEY        TYPE                  REQUIRED   VALUE                  LABEL",
+        "─" * 82,
+        "mode       select (fast, slow)   no         slow                   Mode",
+        "intro      text                  no         Two                    "
+        "Introduction",
+        "                                            lines",
+        "limit      integer               no         25                     "
+        "Most entries",
+        "ratio      number                no         0.75                   Ratio",
+        "title      string                no         Good morning           Title",
+        "active     boolean               no         true                   Active",
+        "api_key    secret                no         set                    API key",
+        "contact    email                 yes        ops@example.com        "
+        "Contact address",
+        "homepage   url                   no         https://example.com/   Home page",
+    ]
+    plugin = Plugin.objects.get()
+    values = services.settings_for_runtime(plugin)
+    assert values == {
+        "title": "Good morning", "intro": "Two\nlines",
+        "contact": "ops@example.com", "homepage": "https://example.com/",
+        "mode": "slow", "api_key": "s3cret", "limit": 25, "ratio": 0.75,
+        "active": True,
+    }  # fmt: skip
+    # The types as JSON has them: an integer, a float and a boolean, not text.
+    assert [type(values[key]) for key in ("limit", "ratio", "active")] == [
+        int,
+        float,
+        bool,
+    ]
+    assert "s3cret" not in plugin.settings["api_key"]
+    assert settings_changes() == 1
+
+
+def test_a_secret_is_never_shown_back(tmp_path: Path) -> None:
+    install_with_settings(tmp_path)
+
+    result = emdash(
+        "plugin", "settings", "demo", "--set", "contact=ops@example.com",
+        "--set", "api_key=s3cret", "--json",
+    )  # fmt: skip
+    shown = ok("plugin", "settings", "demo")
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["settings"]["api_key"] == "set"
+    assert "s3cret" not in result.output + shown
+    assert "api_key    secret                no         set " in shown
+
+
+@pytest.mark.parametrize(
+    ("word", "value"),
+    [("true", True), ("YES", True), ("1", True), ("false", False), ("No", False),
+     ("0", False)],
+)  # fmt: skip
+def test_a_boolean_takes_true_false_yes_no_1_0(
+    tmp_path: Path, word: str, value: bool
+) -> None:
+    install_with_settings(tmp_path)
+
+    detail = json_of(
+        "plugin", "settings", "demo", "--set", "contact=ops@example.com",
+        "--set", f"active={word}", "--set", "ratio=2",
+    )  # fmt: skip
+
+    assert detail["settings"]["active"] is value
+    assert detail["settings"]["ratio"] == 2.0
+    assert Plugin.objects.get().settings["active"] is value
+
+
+def test_an_empty_value_removes_an_optional_setting(tmp_path: Path) -> None:
+    install_with_settings(tmp_path)
+    ok("plugin", "settings", "demo", *EVERY_TYPE_SET)
+
+    detail = json_of(
+        "plugin", "settings", "demo", "--set", "api_key=", "--set", "limit=",
+        "--set", "intro=",
+    )  # fmt: skip
+
+    # Removed: a secret is unset again, a setting with a default shows it.
+    assert {key: detail["settings"][key] for key in ("api_key", "limit", "intro")} == {
+        "api_key": "unset",
+        "limit": 10,
+        "intro": None,
+    }
+    assert set(Plugin.objects.get().settings) == {
+        "title", "contact", "homepage", "mode", "ratio", "active",
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("assignments", "problems"),
+    [
+        (["limit=ten"], "limit: must be an integer"),
+        (["limit=2.5"], "limit: must be an integer"),
+        (["ratio=abc"], "ratio: must be a number"),
+        (["ratio=nan"], "ratio: must be a number"),
+        (["active=maybe"], "active: must be true or false"),
+        (["mode=medium"], "mode: must be one of: fast, slow"),
+        (["contact=nobody"], "contact: must be a valid email address"),
+        (["contact="], "contact: is required"),
+        (
+            ["colour=red"],
+            "colour: unknown setting (this plugin has: active, api_key, contact, "
+            "homepage, intro, limit, mode, ratio, title)",
+        ),
+        (
+            ["limit=ten", "ratio=abc"],
+            "limit: must be an integer; ratio: must be a number",
+        ),
+    ],
+    ids=[
+        "not an integer", "a fraction for an integer", "not a number", "nan",
+        "not a boolean", "not an option", "not an email", "required removed",
+        "unknown key", "two at once",
+    ],
+)  # fmt: skip
+def test_a_refused_value_names_its_key_and_changes_nothing(
+    tmp_path: Path, assignments: list[str], problems: str
+) -> None:
+    install_with_settings(tmp_path)
+    ok("plugin", "settings", "demo", "--set", "contact=ops@example.com")
+    before = Plugin.objects.get().settings
+    # A good value given with the bad one is not stored either.
+    options = [part for value in assignments for part in ("--set", value)]
+
+    result = fails("plugin", "settings", "demo", "--set", "title=Changed", *options)
+    as_json = fails(
+        "plugin", "settings", "demo", "--set", "title=Changed", *options, "--json"
+    )
+
+    assert result.stdout == ""
+    assert result.stderr == (
+        "error: PLUGIN_SETTINGS_INVALID: The settings of plugin 'demo' are "
+        f"invalid: {problems}.\n"
+    )
+    error = json.loads(as_json.stderr)["error"]
+    assert error["code"] == "PLUGIN_SETTINGS_INVALID"
+    assert set(error["details"]["fields"]) == {
+        value.partition("=")[0] for value in assignments
+    }
+    assert Plugin.objects.get().settings == before
+    assert settings_changes() == 1
+
+
+@pytest.mark.parametrize(
+    ("assignments", "problem"),
+    [
+        (["mode"], "'mode' is not KEY=VALUE"),
+        (["=slow"], "'=slow' is not KEY=VALUE"),
+        (["mode=fast", "mode=slow"], "mode is set twice"),
+    ],
+    ids=["no equals sign", "no key", "a key twice"],
+)
+def test_a_malformed_set_is_a_usage_error(
+    tmp_path: Path, assignments: list[str], problem: str
+) -> None:
+    install_with_settings(tmp_path)
+    options = [part for value in assignments for part in ("--set", value)]
+
+    result = fails("plugin", "settings", "demo", *options, code=2)
+
+    assert f"Invalid value for --set: {problem}" in usage_error(result.stderr)
+    assert Plugin.objects.get().settings == {}
+
+
 # -- uninstall, logs -----------------------------------------------------------------
 
 
@@ -522,21 +777,3 @@ def test_build_works_on_a_local_folder_only(tmp_path: Path) -> None:
 
     assert result.exit_code == 2, result.output
     assert "No such option: --url" in usage_error(result.stderr)
-
-
-def test_every_plugin_operation_is_a_route_of_the_api_with_its_answer() -> None:
-    schema = api.get_openapi_schema(path_prefix="/_emdash/api/")
-    placeholder = re.compile(r"\{[^}]+\}")
-    routes = {
-        (method.upper(), placeholder.sub("{}", path.removeprefix("/_emdash/api"))): spec
-        for path, methods in schema["paths"].items()
-        for method, spec in methods.items()
-    }
-
-    for name, op in plugin_operations().items():
-        spec = routes.get((op.method, placeholder.sub("{}", op.path)))
-        assert spec is not None, f"{name}: {op.method} {op.path} is not an API route"
-        answers = json.dumps(
-            [body for code, body in spec["responses"].items() if code.startswith("2")]
-        )
-        assert f'"#/components/schemas/{op.output.__name__}"' in answers, name

@@ -253,3 +253,109 @@ def test_a_remote_install_needs_no_local_site(tmp_path: Path) -> None:
         "error: UNREACHABLE: Could not reach http://127.0.0.1:9"
     )
     assert ran.stdout.endswith(" False\n")
+
+
+# -- settings ------------------------------------------------------------------------
+
+SETTINGS: dict[str, Any] = {
+    "contact": {"type": "email", "label": "Contact address", "required": True},
+    "mode": {
+        "type": "select", "label": "Mode", "options": ["fast", "slow"],
+        "default": "fast",
+    },
+    "api_key": {"type": "secret", "label": "API key"},
+    "limit": {"type": "integer", "label": "Most entries", "default": 10},
+    "ratio": {"type": "number", "label": "Ratio"},
+    "active": {"type": "boolean", "label": "Active"},
+}  # fmt: skip
+SET_EVERY_TYPE = [
+    "--set", "contact=ops@example.com", "--set", "mode=slow", "--set", "api_key=s3cret",
+    "--set", "limit=25", "--set", "ratio=0.75", "--set", "active=yes",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("mode", [[], ["--json"]], ids=["plain", "json"])
+def test_settings_over_http_print_what_they_print_locally(
+    tmp_path: Path, remote: list[str], mode: list[str]
+) -> None:
+    ok("plugin", "install", str(make_bundle(tmp_path, settings=SETTINGS)))
+
+    shown_over_http = ok("plugin", "settings", "demo", *mode, *remote)
+    shown_locally = ok("plugin", "settings", "demo", *mode)
+    set_over_http = ok("plugin", "settings", "demo", *SET_EVERY_TYPE, *mode, *remote)
+    stored_over_http = services.settings_for_runtime(Plugin.objects.get())
+    set_locally = ok("plugin", "settings", "demo", *SET_EVERY_TYPE, *mode)
+
+    assert shown_over_http == shown_locally
+    assert "contact" in shown_locally
+    if mode:
+        # Each set moves updated_at on.
+        assert without_times(json.loads(set_over_http)) == without_times(
+            json.loads(set_locally)
+        )
+    else:
+        assert set_over_http == set_locally
+    assert "s3cret" not in set_over_http
+    assert stored_over_http == {
+        "contact": "ops@example.com", "mode": "slow", "api_key": "s3cret",
+        "limit": 25, "ratio": 0.75, "active": True,
+    }  # fmt: skip
+    assert [type(stored_over_http[key]) for key in ("limit", "ratio", "active")] == [
+        int,
+        float,
+        bool,
+    ]
+
+
+def test_refused_settings_read_the_same_over_http_and_change_nothing(
+    tmp_path: Path, remote: list[str]
+) -> None:
+    ok("plugin", "install", str(make_bundle(tmp_path, settings=SETTINGS)))
+    ok("plugin", "settings", "demo", "--set", "contact=ops@example.com")
+    before = Plugin.objects.get().settings
+
+    # The good value given with the bad one is not stored either.
+    refused = fails(
+        "plugin", "settings", "demo", "--set", "limit=ten", "--set", "mode=slow",
+        *remote,
+    )  # fmt: skip
+    assert refused.stderr == (
+        "error: PLUGIN_SETTINGS_INVALID: The settings of plugin 'demo' are invalid: "
+        "limit: must be an integer.\n"
+    )
+    for command in [
+        ["plugin", "settings", "demo", "--set", "limit=ten", "--set", "mode=slow"],
+        ["plugin", "settings", "demo", "--set", "ratio=abc"],
+        ["plugin", "settings", "demo", "--set", "active=maybe"],
+        ["plugin", "settings", "demo", "--set", "colour=red"],
+        ["plugin", "settings", "demo", "--set", "contact="],
+        ["plugin", "settings", "ghost"],
+        ["plugin", "settings", "ghost", "--set", "mode=slow"],
+    ]:
+        for mode in [[], ["--json"]]:
+            over_http = fails(*command, *mode, *remote)
+            local = fails(*command, *mode)
+
+            assert over_http.stderr == local.stderr, command
+    assert Plugin.objects.get().settings == before
+
+
+def test_reading_settings_needs_plugins_read_and_changing_them_plugins_manage(
+    tmp_path: Path, live_server: LiveServer
+) -> None:
+    ok("plugin", "install", str(make_bundle(tmp_path, settings=SETTINGS)))
+    reader = url_and_token(live_server, "plugins:read")
+    writer = url_and_token(live_server, "content:write")
+
+    shown = ok("plugin", "settings", "demo", *reader)
+    changing = fails("plugin", "settings", "demo", "--set", "mode=slow", *reader)
+    reading = fails("plugin", "settings", "demo", *writer)
+
+    assert shown == ok("plugin", "settings", "demo")
+    assert changing.stderr == (
+        "error: FORBIDDEN: token cli lacks the permission plugins:manage.\n"
+    )
+    assert reading.stderr == (
+        "error: FORBIDDEN: token cli lacks the permission plugins:read.\n"
+    )
+    assert Plugin.objects.get().settings == {}
