@@ -4,17 +4,35 @@ database at install, so the site never depends on the path it came from.
 Plugin data (kv, documents, logs) is keyed by the plugin id rather than a foreign
 key, so an uninstall can keep it for a later reinstall."""
 
+import json
+from typing import Any
+
 from django.db import models
 
 from emdash.core.ids import new_id
+
+
+class OrderedJSONField(models.TextField):
+    """JSON stored as written. PostgreSQL's jsonb reorders object keys, and a
+    manifest's order means something: settings are shown as its author lists
+    them, cron tasks run in that order."""
+
+    def from_db_value(self, value: str | None, *_: Any) -> Any:
+        return None if value is None else json.loads(value)
+
+    def to_python(self, value: Any) -> Any:
+        return json.loads(value) if isinstance(value, str) else value
+
+    def get_prep_value(self, value: Any) -> str | None:
+        return None if value is None else json.dumps(value, ensure_ascii=False)
 
 
 class Plugin(models.Model):
     id = models.CharField(primary_key=True, max_length=64)
     name = models.CharField(max_length=100)
     version = models.CharField(max_length=64)
-    # The normalised manifest (Manifest.to_json()).
-    manifest = models.JSONField()
+    # The normalised manifest (Manifest.to_json()), in its declared order.
+    manifest = OrderedJSONField()
     wasm = models.BinaryField()
     wasm_sha256 = models.CharField(max_length=64)
     readme = models.TextField(blank=True)

@@ -210,6 +210,18 @@ def test_install_stores_the_bundle_and_enables_it(tmp_path: Path) -> None:
     )
 
 
+def test_the_stored_manifest_keeps_the_order_its_author_wrote(tmp_path: Path) -> None:
+    # Longest key first, against alphabetical order: what jsonb would sort by.
+    declared = ["webhook_secret", "recipient", "tone", "api"]
+    settings = {key: {"type": "string", "label": key.title()} for key in declared}
+    path = make_bundle(tmp_path, settings=settings)
+    services.install(make_role_actor("administrator"), path, grant=[], replace=False)
+
+    stored = services.stored_manifest(Plugin.objects.get(pk="demo"))
+
+    assert list(stored.settings) == declared
+
+
 def test_a_plugin_declaring_no_capabilities_needs_no_grant(tmp_path: Path) -> None:
     plugin = services.install(SYSTEM, make_bundle(tmp_path, zip=True), grant=None)
 
