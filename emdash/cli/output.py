@@ -515,7 +515,20 @@ def capability_consent(
 
 
 def plugin_state_word(model: PluginOut) -> str:
+    if model.enabled and model.missing_settings:
+        return "waiting for settings"
     return "enabled" if model.enabled else "disabled"
+
+
+def _settings_hint(model: PluginOut) -> str:
+    if not model.missing_settings:
+        return ""
+    missing = ", ".join(model.missing_settings)
+    example = " ".join(f"--set {key}=..." for key in model.missing_settings)
+    return (
+        f" Its hooks run once its required settings have values ({missing}): "
+        f"emdash plugin settings {model.id} {example}"
+    )
 
 
 def plugins(model: PluginListOut) -> RenderableType:
@@ -539,6 +552,7 @@ def plugin_installed(model: PluginOut) -> RenderableType:
     return Text(
         f"Installed plugin {model.id} {model.version}; it is "
         f"{plugin_state_word(model)}. Capabilities granted: {granted}."
+        + _settings_hint(model)
     )
 
 
@@ -547,6 +561,7 @@ def plugin_updated(model: PluginOut) -> RenderableType:
     return Text(
         f"Updated plugin {model.id} to version {model.version}; it is "
         f"{plugin_state_word(model)}. Capabilities granted: {granted}."
+        + _settings_hint(model)
     )
 
 

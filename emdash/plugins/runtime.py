@@ -126,6 +126,8 @@ class ActivePlugin:
     settings: Mapping[str, Any]
     loaded: "LoadedPlugin | None"
     load_error: str = ""
+    # Required settings without a value: its hooks wait for them.
+    missing_settings: tuple[str, ...] = ()
     # What the loaded module depends on: reused across rebuilds while unchanged.
     fingerprint: tuple[Any, ...] = ()
 
@@ -189,6 +191,14 @@ def _build(epoch_value: int) -> None:
             )
     by_hook: dict[str, list[ActivePlugin]] = {}
     for plugin in plugins.values():
+        if plugin.missing_settings:
+            # Its routes still answer (one may be where it is set up).
+            logger.info(
+                "plugin '%s' runs no hooks until it has its settings: %s",
+                plugin.id,
+                ", ".join(plugin.missing_settings),
+            )
+            continue
         for hook in plugin.manifest.hooks:
             by_hook.setdefault(hook, []).append(plugin)
     _registry = Registry(
@@ -220,6 +230,7 @@ def _activate(row: Plugin, previous: ActivePlugin | None) -> ActivePlugin:
         settings=services.settings_for_runtime(row),
         loaded=loaded,
         load_error=load_error,
+        missing_settings=tuple(services.missing_settings(row)),
         fingerprint=fingerprint,
     )
 

@@ -28,6 +28,10 @@ class PluginOut(BaseModel):
     routes: list[str] = Field(
         description="Its routes, at /_emdash/api/plugins/{id}/{route}, sorted"
     )
+    missing_settings: list[str] = Field(
+        description="Required settings without a value, in the manifest's order: "
+        "its hooks do not run until they are set"
+    )
     installed_at: datetime
     updated_at: datetime
 
@@ -47,6 +51,9 @@ class PluginSummaryOut(BaseModel):
 
 
 def _plugin_fields(plugin: Plugin) -> dict[str, Any]:
+    # Django models load with the services: only when a plugin is at hand.
+    from emdash.plugins.services import missing_settings
+
     manifest: dict[str, Any] = plugin.manifest
     return {
         "id": plugin.id,
@@ -59,6 +66,7 @@ def _plugin_fields(plugin: Plugin) -> dict[str, Any]:
         "license": manifest.get("license", ""),
         "hooks": sorted(manifest.get("hooks", {})),
         "routes": sorted(manifest.get("routes", {})),
+        "missing_settings": missing_settings(plugin),
         "installed_at": plugin.installed_at,
         "updated_at": plugin.updated_at,
     }

@@ -679,14 +679,8 @@ def update_settings(actor: Actor, plugin_id: str, values: Mapping[str, Any]) -> 
                 stored[key] = encrypt_secret(plugin.id, key, value)
             else:
                 stored[key] = value
-        for key, spec in specs.items():
-            if (
-                spec.required
-                and key not in problems
-                and stored.get(key) is None
-                and spec.default is None
-            ):
-                problems[key] = "is required"
+        for key in _missing(specs, stored):
+            problems.setdefault(key, "is required")
         if problems:
             listed = "; ".join(f"{key}: {problem}" for key, problem in problems.items())
             raise SettingsInvalid(
@@ -705,6 +699,20 @@ def update_settings(actor: Actor, plugin_id: str, values: Mapping[str, Any]) -> 
             data={"changed": sorted(values)},
         )
     return plugin
+
+
+def _missing(specs: Mapping[str, SettingSpec], stored: Mapping[str, Any]) -> list[str]:
+    return [
+        key
+        for key, spec in specs.items()
+        if spec.required and stored.get(key) is None and spec.default is None
+    ]
+
+
+def missing_settings(plugin: Plugin) -> list[str]:
+    """The required settings of a plugin that have no value yet: until they do,
+    its hooks do not run (it could only fail in each)."""
+    return _missing(stored_manifest(plugin).settings, plugin.settings)
 
 
 def settings_for_display(plugin: Plugin) -> dict[str, Any]:

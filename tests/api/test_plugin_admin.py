@@ -112,6 +112,11 @@ def plugin_json(plugin_id: str = "demo") -> dict[str, Any]:
         "license": plugin.manifest["license"],
         "hooks": sorted(plugin.manifest["hooks"]),
         "routes": sorted(plugin.manifest["routes"]),
+        "missing_settings": [
+            key
+            for key, spec in plugin.manifest["settings"].items()
+            if spec["required"] and key not in plugin.settings and "default" not in spec
+        ],
         "installed_at": iso(plugin.installed_at),
         "updated_at": iso(plugin.updated_at),
     }

@@ -86,7 +86,8 @@ def test_install_json_prints_the_plugin_and_the_capabilities_on_stderr(
     assert installed["hooks"] == ["content:afterPublish"]
     assert set(installed) == {
         "id", "name", "version", "enabled", "capabilities", "description",
-        "author", "license", "hooks", "routes", "installed_at", "updated_at",
+        "author", "license", "hooks", "routes", "missing_settings", "installed_at",
+        "updated_at",
     }  # fmt: skip
 
 
@@ -407,6 +408,30 @@ def test_list_prints_a_table(tmp_path: Path) -> None:
     assert listed[2].split() == [
         "demo", "1.0.0", "enabled", "Demo", "plugin", "content:read,", "email:send",
     ]  # fmt: skip
+
+
+def test_a_plugin_waiting_for_required_settings_says_how_to_give_them(
+    tmp_path: Path,
+) -> None:
+    settings = {
+        "recipient": {"type": "email", "label": "Send to", "required": True},
+        "subject": {"type": "string", "label": "Subject", "required": True,
+                    "default": "Published"},
+    }  # fmt: skip
+    bundle = make_bundle(tmp_path, settings=settings)
+
+    installed = ok("plugin", "install", str(bundle))
+    waiting = ok("plugin", "list").splitlines()[2].split()[:5]
+    ok("plugin", "settings", "demo", "--set", "recipient=ed@example.com")
+    ready = ok("plugin", "list").splitlines()[2].split()[:3]
+
+    assert " ".join(installed.split()).endswith(
+        "Installed plugin demo 1.0.0; it is waiting for settings. Capabilities "
+        "granted: none. Its hooks run once its required settings have values "
+        "(recipient): emdash plugin settings demo --set recipient=..."
+    )
+    assert waiting == ["demo", "1.0.0", "waiting", "for", "settings"]
+    assert ready == ["demo", "1.0.0", "enabled"]
 
 
 def test_disable_and_enable(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from emdash.content.services import entries
 from emdash.core import epoch
 from emdash.core.actors import SYSTEM
 from emdash.core.models import Epoch
-from emdash.plugins import runtime
+from emdash.plugins import runtime, services
 from emdash.plugins.models import Plugin, PluginLog, PluginValue
 from tests.api.conftest import bearer, send, token_for
 from tests.factories import make_collection
@@ -623,3 +623,19 @@ def test_a_plugin_that_can_write_runs_in_a_savepoint(posts):
 
     assert any("SAVEPOINT" in query["sql"] for query in queries)
     assert PluginValue.objects.filter(plugin_id="writer", key="k").exists()
+
+
+def test_a_plugin_runs_no_hooks_until_its_required_settings_have_values(posts):
+    install(
+        "stamper",
+        UPPERCASE_DATA,
+        hooks=[BEFORE_SAVE],
+        settings={"token": {"type": "secret", "label": "Token", "required": True}},
+    )
+
+    entries.create_entry(SYSTEM, "posts", {"data": {"title": "waiting"}})
+    services.update_settings(SYSTEM, "stamper", {"token": "s3cret"})
+    entries.create_entry(SYSTEM, "posts", {"data": {"title": "ready"}})
+
+    assert saved_titles() == ["waiting", "READY"]
+    assert logs_of("stamper") == []
