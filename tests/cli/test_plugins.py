@@ -32,6 +32,29 @@ CONSENT = (
 )
 
 
+# What updating demo 1.0.0 (content:read) to 2.0.0 (+ email:send) prints, here and
+# over HTTP alike.
+ALREADY_INSTALLED = (
+    "error: PLUGIN_EXISTS: Plugin 'demo' is installed already (version 1.0.0); "
+    "add --replace to update it to version 2.0.0.\n"
+)
+UPDATE_CONSENT = (
+    "Plugin demo 2.0.0 (Demo plugin), replacing version 1.0.0, asks to:\n"
+    "  content:read  Read all content, including drafts\n"
+    "  email:send    Send email from this site (new)\n"
+)
+UPDATE_NEEDS_GRANT = (
+    "error: PLUGIN_GRANT_REQUIRED: Version 2.0.0 of plugin 'demo' asks for "
+    "capabilities that were not granted (beyond what was granted before): "
+    "email:send (send email from this site). Grant them with --grant "
+    "email:send.\n"
+)
+UPDATED = (
+    "Updated plugin demo to version 2.0.0; it is enabled. Capabilities "
+    "granted: content:read, email:send.\n"
+)
+
+
 def registry_epoch() -> int:
     return epoch.current(services.REGISTRY_EPOCH).value
 
@@ -211,26 +234,10 @@ def test_installing_again_needs_replace_and_an_update_asks_only_for_the_new(
     updated = ok("plugin", "install", str(newer), "--replace", "--grant", "email:send")
 
     assert again.stdout == ""
-    assert again.stderr == (
-        "error: PLUGIN_EXISTS: Plugin 'demo' is installed already (version 1.0.0); "
-        "add --replace to update it to version 2.0.0.\n"
-    )
-    consent = (
-        "Plugin demo 2.0.0 (Demo plugin), replacing version 1.0.0, asks to:\n"
-        "  content:read  Read all content, including drafts\n"
-        "  email:send    Send email from this site (new)\n"
-    )
-    assert ungranted.stdout == consent
-    assert ungranted.stderr == (
-        "error: PLUGIN_GRANT_REQUIRED: Version 2.0.0 of plugin 'demo' asks for "
-        "capabilities that were not granted (beyond what was granted before): "
-        "email:send (send email from this site). Grant them with --grant "
-        "email:send.\n"
-    )
-    assert updated == consent + (
-        "Updated plugin demo to version 2.0.0; it is enabled. Capabilities "
-        "granted: content:read, email:send.\n"
-    )
+    assert again.stderr == ALREADY_INSTALLED
+    assert ungranted.stdout == UPDATE_CONSENT
+    assert ungranted.stderr == UPDATE_NEEDS_GRANT
+    assert updated == UPDATE_CONSENT + UPDATED
 
 
 def run_at_a_terminal(

@@ -16,6 +16,12 @@ from emdash.core.actors import SYSTEM
 from emdash.plugins import services
 from emdash.plugins.models import Plugin, PluginValue
 from tests.cli.conftest import emdash, fails, json_of, ok
+from tests.cli.test_plugins import (
+    ALREADY_INSTALLED,
+    UPDATE_CONSENT,
+    UPDATE_NEEDS_GRANT,
+    UPDATED,
+)
 from tests.plugins.bundles import make_bundle
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -132,26 +138,10 @@ def test_an_update_over_http_needs_replace_and_a_grant_for_the_new(
         "plugin", "install", newer, "--replace", "--grant", "email:send", *remote
     )
 
-    assert again.stderr == (
-        "error: PLUGIN_EXISTS: Plugin 'demo' is installed already (version 1.0.0); "
-        "add --replace to update it to version 2.0.0.\n"
-    )
-    consent = (
-        "Plugin demo 2.0.0 (Demo plugin), replacing version 1.0.0, asks to:\n"
-        "  content:read  Read all content, including drafts\n"
-        "  email:send    Send email from this site (new)\n"
-    )
-    assert ungranted.stdout == consent
-    assert ungranted.stderr == (
-        "error: PLUGIN_GRANT_REQUIRED: Version 2.0.0 of plugin 'demo' asks for "
-        "capabilities that were not granted (beyond what was granted before): "
-        "email:send (send email from this site). Grant them with --grant "
-        "email:send.\n"
-    )
-    assert updated == consent + (
-        "Updated plugin demo to version 2.0.0; it is enabled. Capabilities "
-        "granted: content:read, email:send.\n"
-    )
+    assert again.stderr == ALREADY_INSTALLED
+    assert ungranted.stdout == UPDATE_CONSENT
+    assert ungranted.stderr == UPDATE_NEEDS_GRANT
+    assert updated == UPDATE_CONSENT + UPDATED
     assert Plugin.objects.get().version == "2.0.0"
 
 
