@@ -9,6 +9,7 @@ from emdash.api import (
     accounts,
     audit,
     content,
+    cron,
     menus,
     plugin_admin,
     plugins,
@@ -60,3 +61,4 @@ api.add_router("", users.router)
 api.add_router("/audit", audit.router)
 api.add_router("/plugins", plugins.router)
 api.add_router("/admin/plugins", plugin_admin.router)
+api.add_router("/cron", cron.router)

@@ -57,10 +57,12 @@ from emdash.plugins.schemas import (
     PluginListOut,
     PluginLogListOut,
     PluginOut,
+    ScheduledRunOut,
     plugin_consent_out,
     plugin_detail_out,
     plugin_log_out,
     plugin_out,
+    scheduled_run_out,
 )
 
 if TYPE_CHECKING:
@@ -613,3 +615,9 @@ def list_plugin_logs(request: Request) -> PluginLogListOut:
         SYSTEM, request.path["plugin"], query["limit"], query["level"]
     )
     return PluginLogListOut(items=[plugin_log_out(record) for record in records])
+
+
+def run_cron(request: Request) -> ScheduledRunOut:
+    from emdash.plugins import cron
+
+    return scheduled_run_out(cron.run_scheduled(SYSTEM))

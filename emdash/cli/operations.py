@@ -66,6 +66,7 @@ def operations() -> dict[str, Operation]:
         PluginListOut,
         PluginLogListOut,
         PluginOut,
+        ScheduledRunOut,
     )
 
     collection = "/schema/collections/{collection}"
@@ -183,6 +184,7 @@ def operations() -> dict[str, Operation]:
         "role.delete": Operation(
             "DELETE", "/roles/{role}", NoContent, local.delete_role
         ),
+        "cron.run": Operation("POST", "/cron", ScheduledRunOut, local.run_cron),
         "plugin.list": Operation("GET", plugins, PluginListOut, local.list_plugins),
         # The install's route: with dry_run it answers what installing would ask for.
         "plugin.plan": Operation(

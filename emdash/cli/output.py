@@ -50,6 +50,7 @@ if TYPE_CHECKING:
         PluginLogListOut,
         PluginOut,
         PluginValidationOut,
+        ScheduledRunOut,
     )
 
 # Lines as wide as this when the output is not a terminal (a pipe, a file, an
@@ -567,6 +568,20 @@ def plugin_updated(model: PluginOut) -> RenderableType:
 
 def plugin_state(model: PluginOut) -> RenderableType:
     return Text(f"Plugin {model.id} {model.version} is {plugin_state_word(model)}.")
+
+
+def scheduled_run(model: ScheduledRunOut) -> RenderableType:
+    lines: list[str] = []
+    if model.published:
+        noun = "entry" if len(model.published) == 1 else "entries"
+        lines.append(
+            f"Published {len(model.published)} scheduled {noun}: "
+            + ", ".join(model.published)
+        )
+    for run in model.tasks:
+        said = f" ({run.message})" if run.message else ""
+        lines.append(f"Ran {run.plugin} {run.task}: {run.outcome}{said}")
+    return Text("\n".join(lines) or "Nothing is due.")
 
 
 def plugin_uninstalled(model: PluginOut, *, data_kept: bool) -> RenderableType:

@@ -26,7 +26,7 @@ def create_token(
             help="A scope to grant (repeatable): admin, content:read, content:write, "
             "media:read, media:write, schema:read, schema:write, taxonomies:manage, "
             "menus:manage, settings:read, settings:manage, plugins:read, "
-            "plugins:manage.",
+            "plugins:manage, cron:run.",
             show_default=False,
         ),
     ],

@@ -66,6 +66,7 @@ MINIMUM_ROLE: dict[str, Role] = {
     "plugins:read": Role.EDITOR,
     "plugins:manage": Role.ADMINISTRATOR,
     "import:execute": Role.ADMINISTRATOR,
+    "cron:run": Role.ADMINISTRATOR,
     "audit:read": Role.ADMINISTRATOR,
 }
 
@@ -124,6 +125,8 @@ SCOPE_PERMISSIONS: dict[str, frozenset[str]] = {
     "settings:manage": frozenset({"settings:read", "settings:manage"}),
     "plugins:read": frozenset({"plugins:read"}),
     "plugins:manage": frozenset({"plugins:read", "plugins:manage"}),
+    # For a scheduler's token: run what is due, nothing else.
+    "cron:run": frozenset({"cron:run"}),
     "admin": ALL_PERMISSIONS,
 }
 

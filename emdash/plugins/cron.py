@@ -3,7 +3,8 @@
 those whose time has come.
 
 No process stays up to keep time (a site may scale to zero), so a scheduler
-outside the site calls ``emdash cron`` every minute or so. A task runs at the
+outside the site calls ``emdash cron`` (or ``POST /_emdash/api/cron``) every
+minute or so; ``run_scheduled`` is what both do. A task runs at the
 first run after it is seen, then about every ``every``; a task that was due
 several times over (the plugin was disabled, nobody ran cron) runs once, not
 once per missed turn. Claiming a turn is a compare-and-set on the task's row, so
@@ -16,7 +17,8 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from emdash.core.actors import SYSTEM
+from emdash.content.services import entries
+from emdash.core.actors import SYSTEM, Actor
 from emdash.plugins import runtime
 from emdash.plugins.manifest import TaskSpec
 from emdash.plugins.models import PluginTask
@@ -35,14 +37,21 @@ class TaskRun:
     outcome: str
     message: str = ""
 
-    def to_json(self) -> dict[str, str]:
-        return {
-            "plugin": self.plugin,
-            "task": self.task,
-            "scheduled_at": self.scheduled_at.isoformat(),
-            "outcome": self.outcome,
-            "message": self.message,
-        }
+
+@dataclass(frozen=True)
+class ScheduledRun:
+    """What one run did: the entries it published, the plugin tasks it ran."""
+
+    published: list[str]
+    tasks: list[TaskRun]
+
+
+def run_scheduled(actor: Actor) -> ScheduledRun:
+    """Everything that is due: publish the scheduled entries whose time has come,
+    then run the plugins' due tasks. Needs ``cron:run`` (administrators, or a
+    scheduler's token with that scope)."""
+    actor.require("cron:run")
+    return ScheduledRun(published=entries.publish_due(actor), tasks=run_due())
 
 
 def run_due(*, now: datetime | None = None) -> list[TaskRun]:

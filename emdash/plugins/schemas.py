@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, Field
 
 if TYPE_CHECKING:
+    from emdash.plugins.cron import ScheduledRun
     from emdash.plugins.models import Plugin, PluginLog
     from emdash.plugins.services import InstallPlan, ValidatedBundle
 
@@ -259,4 +260,35 @@ def plugin_consent_out(plan: InstallPlan) -> PluginConsentOut:
         installed_version=plan.installed.version if plan.installed else None,
         needs_grant=plan.needs_grant,
         forbidden=plan.forbidden,
+    )
+
+
+class TaskRunOut(BaseModel):
+    plugin: str
+    task: str
+    scheduled_at: datetime = Field(description="When the task's turn was due")
+    outcome: str = Field(
+        description="How the plugin's call ended: ok, unchanged, rejected or failed"
+    )
+    message: str = Field(description="Why it was rejected or failed; empty otherwise")
+
+
+class ScheduledRunOut(BaseModel):
+    published: list[str] = Field(description="The ids of the entries it published")
+    tasks: list[TaskRunOut] = Field(description="The plugin tasks it ran, in order")
+
+
+def scheduled_run_out(run: ScheduledRun) -> ScheduledRunOut:
+    return ScheduledRunOut(
+        published=run.published,
+        tasks=[
+            TaskRunOut(
+                plugin=task.plugin,
+                task=task.task,
+                scheduled_at=task.scheduled_at,
+                outcome=task.outcome,
+                message=task.message,
+            )
+            for task in run.tasks
+        ],
     )

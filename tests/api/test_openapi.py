@@ -114,6 +114,7 @@ OPERATIONS = {
         "uninstall_plugin",
         "list_plugin_logs",
     ],
+    "cron": ["run_cron"],
 }
 
 

@@ -11,11 +11,13 @@ file has to follow.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.http import HttpResponse
 from django.test import Client
+from django.utils import timezone
 
 from emdash.accounts.models import ApiToken, User
 from emdash.accounts.roles import create_role
@@ -304,6 +306,17 @@ def disable_plugin(caller: User) -> Attempt:
     )
 
 
+def run_cron(caller: User) -> Attempt:
+    entry = posts_entry(someone_else())
+    # Scheduled for a moment that has passed: the next cron run publishes it.
+    Entry.objects.filter(pk=entry.pk).update(
+        status="scheduled", scheduled_at=timezone.now() - timedelta(minutes=1)
+    )
+    return Attempt(
+        "POST", "/cron", happened=lambda: reloaded(entry).status == "published"
+    )
+
+
 def by_caller(caller: User) -> User:
     return caller
 
@@ -340,6 +353,7 @@ PROBES: dict[str, Probe] = {
     "audit:read": Probe(read_audit_log, 200),
     "plugins:read": Probe(list_plugins, 200),
     "plugins:manage": Probe(disable_plugin, 200),
+    "cron:run": Probe(run_cron, 200),
 }
 
 NOT_YET_EXPOSED: dict[str, str] = {

@@ -148,6 +148,7 @@ EXPECTED_SCOPES: dict[str, set[str]] = {
     "settings:manage": {"settings:read", "settings:manage"},
     "plugins:read": {"plugins:read"},
     "plugins:manage": {"plugins:read", "plugins:manage"},
+    "cron:run": {"cron:run"},
     "admin": set(ALL_PERMISSIONS),
 }
 

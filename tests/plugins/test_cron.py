@@ -6,12 +6,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from emdash.core.epoch import bump
 from emdash.plugins import cron, runtime
 from emdash.plugins.models import Plugin, PluginLog, PluginTask
 from tests.accounts.test_users import run_at_once, skip_on_in_memory_sqlite
+from tests.api.conftest import bearer, send, token_for
 from tests.cli.conftest import json_of, ok
 from tests.plugins.fixtures import install, rejecting
 from tests.plugins.sandbox.wat import INFINITE_LOOP, UNCHANGED, plugin
@@ -203,3 +205,22 @@ def test_emdash_cron_says_what_ran() -> None:
     said = ok("cron")
 
     assert said == "Ran refuser no: rejected (Not now.)\n"
+
+
+def test_a_schedulers_token_runs_cron_over_http(client: Client) -> None:
+    with_tasks("digest", UNCHANGED, often="15m")
+    scheduler = bearer(token_for("cron:run"))
+    writer = bearer(token_for("content:write"))
+
+    refused = send(client, "POST", "/cron", headers=writer)
+    anonymous = send(client, "POST", "/cron")
+    ran = send(client, "POST", "/cron", headers=scheduler)
+
+    assert refused.status_code == 403
+    assert anonymous.status_code == 401
+    assert ran.status_code == 200
+    report = ran.json()
+    assert report["published"] == []
+    assert [(t["plugin"], t["task"], t["outcome"]) for t in report["tasks"]] == [
+        ("digest", "often", "unchanged")
+    ]

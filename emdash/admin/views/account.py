@@ -45,6 +45,7 @@ SCOPE_HELP = {
     "settings:manage": "change site settings",
     "plugins:read": "list plugins and read their logs",
     "plugins:manage": "install, configure and remove plugins",
+    "cron:run": "run scheduled publications and plugin tasks that are due",
 }
 # The token service names its fields after its arguments; the form after its inputs.
 TOKEN_FIELDS = {"scope": "scopes", "expires_at": "expires_in_days"}
