@@ -76,6 +76,7 @@ def test_the_create_form_groups_permissions_with_readable_labels(admin_client):
         "Audit",
         "Comments",
         "Content",
+        "Cron",
         "Import",
         "Media",
         "Menus",
