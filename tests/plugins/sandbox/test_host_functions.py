@@ -293,8 +293,9 @@ def test_host_call_after_the_deadline_is_refused(load: Load) -> None:
 
     plugin = load(_calling_site_info(5), host_functions={"site_info": site_info})
 
+    # Room enough that a loaded machine still reaches the first call in time.
     with pytest.raises(PluginFailed) as failed:
-        plugin.call("cron", {}, limits=Limits(timeout_ms=50))
+        plugin.call("cron", {}, limits=Limits(timeout_ms=300))
 
     assert failed.value.reason == "timeout"
     assert len(calls) == 1
