@@ -21,19 +21,24 @@ from emdash.api import errors
 View = Callable[..., HttpResponse]
 
 
+def parse_json(body: bytes) -> Any:
+    """A request body as JSON, or MalformedJSON saying where it goes wrong."""
+    try:
+        return json.loads(body)
+    except json.JSONDecodeError as exc:
+        raise errors.MalformedJSON(
+            f"The request body is not valid JSON: {exc}.",
+            details={"line": exc.lineno, "column": exc.colno},
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise errors.MalformedJSON(
+            "The request body is not valid JSON: it is not UTF-8 text."
+        ) from exc
+
+
 class JSONParser(Parser):
     def parse_body(self, request: HttpRequest) -> DictStrAny:
-        try:
-            return json.loads(request.body)
-        except json.JSONDecodeError as exc:
-            raise errors.MalformedJSON(
-                f"The request body is not valid JSON: {exc}.",
-                details={"line": exc.lineno, "column": exc.colno},
-            ) from exc
-        except UnicodeDecodeError as exc:
-            raise errors.MalformedJSON(
-                "The request body is not valid JSON: it is not UTF-8 text."
-            ) from exc
+        return parse_json(request.body)
 
 
 class PydanticJSONRenderer(JSONRenderer):

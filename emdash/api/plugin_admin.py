@@ -20,6 +20,7 @@ from emdash.api.auth import actor_of
 from emdash.core.errors import PayloadTooLarge
 from emdash.plugins import services
 from emdash.plugins.bundle import MAX_BUNDLE_BYTES
+from emdash.plugins.capabilities import split_grant
 from emdash.plugins.schemas import (
     PluginConsentOut,
     PluginDetailOut,
@@ -62,13 +63,6 @@ def _refuse_oversized_uploads(
         return run(request, *args, **kwargs)
 
     return checked
-
-
-def _grants(values: list[str]) -> list[str]:
-    """``grant`` fields, each a capability or a comma-separated list of them."""
-    return [
-        item.strip() for value in values for item in value.split(",") if item.strip()
-    ]
 
 
 @router.get(
@@ -121,7 +115,7 @@ def install_plugin(
     if dry_run:
         return Status(200, plugin_consent_out(plan))
     plugin = services.install(
-        actor, plan.validated, grant=_grants(grant), replace=replace
+        actor, plan.validated, grant=split_grant(grant), replace=replace
     )
     return Status(201 if plan.installed is None else 200, plugin_out(plugin))
 

@@ -8,15 +8,14 @@ included; a write made with a signed-in session cookie is CSRF-checked all the
 same.
 """
 
-import json
 from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Status
 
 from emdash.accounts.models import User
+from emdash.api.application import parse_json
 from emdash.api.auth import BearerOrAnonymous, actor_of
-from emdash.api.errors import MalformedJSON
 from emdash.core.actors import ANONYMOUS, Actor
 from emdash.plugins import runtime
 
@@ -70,19 +69,7 @@ def _user(actor: Actor) -> dict[str, Any] | None:
 
 
 def _body(request: HttpRequest) -> Any:
-    if not request.body:
-        return None
-    try:
-        return json.loads(request.body)
-    except json.JSONDecodeError as exc:
-        raise MalformedJSON(
-            f"The request body is not valid JSON: {exc}.",
-            details={"line": exc.lineno, "column": exc.colno},
-        ) from exc
-    except UnicodeDecodeError as exc:
-        raise MalformedJSON(
-            "The request body is not valid JSON: it is not UTF-8 text."
-        ) from exc
+    return parse_json(request.body) if request.body else None
 
 
 def _run(request: HttpRequest, plugin_id: str, route: str, body: Any) -> Status[Any]:

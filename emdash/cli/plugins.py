@@ -18,6 +18,7 @@ import typer
 from emdash.cli import output
 from emdash.cli.runtime import Session, setup_django, with_session
 from emdash.core.errors import EmDashError
+from emdash.plugins.capabilities import split_grant
 
 if TYPE_CHECKING:
     from emdash.plugins.schemas import (
@@ -90,11 +91,7 @@ def _plan(session: Session, upload: Upload) -> "PluginConsentOut":
 
 def _grant_list(values: list[str] | None) -> list[str] | None:
     """``--grant a,b --grant c`` -> ``[a, b, c]``; None when --grant is not given."""
-    if values is None:
-        return None
-    return [
-        item.strip() for value in values for item in value.split(",") if item.strip()
-    ]
+    return None if values is None else split_grant(values)
 
 
 def _may_ask(session: Session, yes: bool) -> bool:

@@ -7,6 +7,7 @@ capability check inside every host function all read these tables, so a host
 function can never be reachable without the capability this file gives it.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 # capability -> what granting it lets the plugin do, in plain words
@@ -28,6 +29,14 @@ IMPLIES: dict[str, frozenset[str]] = {
     "media:write": frozenset({"media:read"}),
     "network:request:unrestricted": frozenset({"network:request"}),
 }
+
+
+def split_grant(values: Iterable[str]) -> list[str]:
+    """Granted capabilities as given to a door: each value one capability or a
+    comma-separated list of them (``["a,b", "c"]`` -> ``["a", "b", "c"]``)."""
+    return [
+        item.strip() for value in values for item in value.split(",") if item.strip()
+    ]
 
 
 def effective(capabilities: frozenset[str] | set[str] | list[str]) -> frozenset[str]:
