@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 if TYPE_CHECKING:
     from emdash.accounts.models import AccessLink, ApiToken, Passkey, User
     from emdash.accounts.roles import RoleInfo
+    from emdash.accounts.tokens import IssuedToken
 
 
 class TokenOut(BaseModel):
@@ -46,6 +47,13 @@ def token_out(token: ApiToken) -> TokenOut:
         expires_at=token.expires_at,
         last_used_at=token.last_used_at,
         revoked_at=token.revoked_at,
+    )
+
+
+def token_created_out(issued: IssuedToken) -> TokenCreatedOut:
+    """A new token with its secret, which is shown this once."""
+    return TokenCreatedOut(
+        **token_out(issued.token).model_dump(), token=issued.plaintext
     )
 
 

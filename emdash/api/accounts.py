@@ -27,6 +27,7 @@ from emdash.accounts.schemas import (
     TokenListOut,
     me_out,
     passkey_out,
+    token_created_out,
     token_out,
     user_out,
 )
@@ -430,6 +431,4 @@ def create_my_token(request: HttpRequest, payload: MyTokenIn) -> TokenCreatedOut
         user=get_user(actor, _my_user_id(actor)),
         expires_at=payload.expires_at,
     )
-    return TokenCreatedOut(
-        **token_out(issued.token).model_dump(), token=issued.plaintext
-    )
+    return token_created_out(issued)

@@ -7,7 +7,13 @@ from django.http import HttpRequest
 from ninja import Router
 from pydantic import AwareDatetime, Field, StrictStr
 
-from emdash.accounts.schemas import TokenCreatedOut, TokenListOut, TokenOut, token_out
+from emdash.accounts.schemas import (
+    TokenCreatedOut,
+    TokenListOut,
+    TokenOut,
+    token_created_out,
+    token_out,
+)
 from emdash.accounts.tokens import create_token, list_tokens, revoke_token
 from emdash.api.auth import actor_of
 from emdash.api.bodies import Body
@@ -61,9 +67,7 @@ def create_token_view(request: HttpRequest, payload: TokenIn) -> TokenCreatedOut
         user_email=payload.user,
         expires_at=payload.expires_at,
     )
-    return TokenCreatedOut(
-        **token_out(issued.token).model_dump(), token=issued.plaintext
-    )
+    return token_created_out(issued)
 
 
 @router.delete(

@@ -21,6 +21,7 @@ from emdash.accounts.schemas import (
     UserOut,
     invite_out,
     role_out,
+    token_created_out,
     token_out,
     user_out,
 )
@@ -401,9 +402,7 @@ def create_token(request: Request) -> TokenCreatedOut:
         user_email=email,
         expires_at=datetime.fromisoformat(expires_at) if expires_at else None,
     )
-    return TokenCreatedOut(
-        **token_out(issued.token).model_dump(), token=issued.plaintext
-    )
+    return token_created_out(issued)
 
 
 def list_tokens(request: Request) -> TokenListOut:
