@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from ninja import Query, Router
 
 from emdash.api.auth import actor_of
-from emdash.core import audit
+from emdash.core import audit, paging
 from emdash.core.schemas import AuditPageOut, audit_page_out
 
 router = Router(tags=["audit"])
@@ -34,7 +34,7 @@ def list_audit_events(
     ] = None,
     target_id: str | None = None,
     cursor: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=audit.MAX_LIMIT)] = audit.DEFAULT_LIMIT,
+    limit: Annotated[int, Query(ge=1, le=paging.MAX_LIMIT)] = paging.DEFAULT_LIMIT,
 ) -> AuditPageOut:
     filters = audit.AuditFilters(
         action=action,

@@ -21,6 +21,7 @@ from emdash.content.schemas import (
     revision_out,
 )
 from emdash.content.services import entries
+from emdash.core import paging
 from emdash.core.actors import Actor
 
 router = Router(tags=["content"])
@@ -120,7 +121,7 @@ def list_entries(
         str,
         Query(description="A system or indexed field; a leading - sorts descending"),
     ] = "-created_at",
-    limit: Annotated[int, Query(ge=1, le=queries.MAX_LIMIT)] = queries.DEFAULT_LIMIT,
+    limit: Annotated[int, Query(ge=1, le=paging.MAX_LIMIT)] = paging.DEFAULT_LIMIT,
     cursor: str | None = None,
 ) -> EntryPageOut:
     filters = queries.EntryFilters(

@@ -51,6 +51,7 @@ from emdash.content.schemas import (
     taxonomy_out,
     term_out,
 )
+from emdash.core import paging
 from emdash.core.actors import SYSTEM
 from emdash.plugins.schemas import (
     PluginConsentOut,
@@ -179,7 +180,7 @@ def list_entries(request: Request) -> EntryPageOut:
         filters=filters,
         sort=query.get("sort") or "-created_at",
         cursor=query.get("cursor"),
-        limit=int(query.get("limit") or queries.DEFAULT_LIMIT),
+        limit=int(query.get("limit") or paging.DEFAULT_LIMIT),
     )
     return entry_page_out(page)
 

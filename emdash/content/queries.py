@@ -1,10 +1,7 @@
 """Reads: entry listings for editors and agents (filters, sort, cursor pages) and
 the public views of live content that the site, feeds and anonymous API see."""
 
-import base64
-import binascii
 import dataclasses
-import json
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -28,13 +25,11 @@ from emdash.content.models import (
 )
 from emdash.content.services.collections import indexed_kinds, load_collection
 from emdash.content.services.entries import live_q
-from emdash.core import epoch
+from emdash.core import epoch, paging
 from emdash.core.actors import Actor
 from emdash.core.epoch import EpochState
 from emdash.core.errors import ValidationFailed
 
-DEFAULT_LIMIT = 50
-MAX_LIMIT = 100
 SYSTEM_SORTS = {
     "created_at": "created_at",
     "updated_at": "updated_at",
@@ -61,27 +56,6 @@ class EntryFilters:
     date_from: datetime | None = None
     date_to: datetime | None = None
     fields: tuple[tuple[str, str, Any], ...] = ()  # (field slug, op, raw value)
-
-
-def _encode_cursor(values: list[Any]) -> str:
-    return (
-        base64.urlsafe_b64encode(json.dumps(values, default=str).encode())
-        .decode()
-        .rstrip("=")
-    )
-
-
-def _decode_cursor(cursor: str) -> list[Any]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        values = None
-    if not isinstance(values, list) or len(values) != 2:
-        raise ValidationFailed(
-            "Invalid cursor.", fields={"cursor": "is not a cursor this API gave out"}
-        )
-    return values
 
 
 def _typed(kind: str, raw: Any, field: str) -> Any:
@@ -158,17 +132,14 @@ def list_entries(
     filters: EntryFilters | None = None,
     sort: str = "-created_at",
     cursor: str | None = None,
-    limit: int = DEFAULT_LIMIT,
+    limit: int = paging.DEFAULT_LIMIT,
 ) -> Page:
     """A page of entries. Editors see working copies of every status; anyone else
     sees live, public entries only (as their live revision)."""
     collection = load_collection(collection_slug)
     actor.require("content:read")
     filters = filters or EntryFilters()
-    if not 1 <= limit <= MAX_LIMIT:
-        raise ValidationFailed(
-            "Invalid limit.", fields={"limit": f"must be between 1 and {MAX_LIMIT}"}
-        )
+    paging.check_limit(limit)
     live_only = not actor.has("content:read_drafts")
     queryset = Entry.objects.filter(collection=collection).annotate(
         sort_published=Coalesce("published_at", "created_at")
@@ -200,25 +171,28 @@ def list_entries(
             fields={"sort": f"must be one of: {allowed} (prefix - for descending)"},
         )
     if cursor:
-        value, last_id = _decode_cursor(cursor)
+        value, last_id = paging.decode_cursor(cursor)
         if key in {"created_at", "updated_at", "published_at"}:
-            value = _parse_cursor_time(value)
+            value = paging.parse_cursor_time(value)
         op = "lt" if descending else "gt"
         queryset = queryset.filter(
             Q(**{f"sort_key__{op}": value})
             | Q(sort_key=value, **{f"id__{op}": last_id})
         )
     order = ["-sort_key", "-id"] if descending else ["sort_key", "id"]
-    rows = list(
-        queryset.annotate(cursor_key=F("sort_key"))
-        .order_by(*order)
-        .select_related("collection", "author", "live_revision")[: limit + 1]
+    rows, last = paging.last_of_page(
+        list(
+            queryset.annotate(cursor_key=F("sort_key"))
+            .order_by(*order)
+            .select_related("collection", "author", "live_revision")[: limit + 1]
+        ),
+        limit,
     )
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        last = rows[-1]
-        next_cursor = _encode_cursor([_cursor_value(last.cursor_key), last.pk])
+    next_cursor = (
+        paging.encode_cursor([_cursor_value(last.cursor_key), last.pk])
+        if last
+        else None
+    )
     return Page(items=rows, next_cursor=next_cursor, live=live_only)
 
 
@@ -228,15 +202,6 @@ def _zero(kind: str) -> Value:
 
 def _cursor_value(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
-
-
-def _parse_cursor_time(value: Any) -> datetime:
-    try:
-        return datetime.fromisoformat(str(value))
-    except ValueError:
-        raise ValidationFailed(
-            "Invalid cursor.", fields={"cursor": "is not a cursor this API gave out"}
-        ) from None
 
 
 # -- what the public sees now -------------------------------------------------------

@@ -1,20 +1,15 @@
 """The audit log: every write records who did what to which object."""
 
-import base64
-import binascii
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.db.models import Q
 
+from emdash.core import paging
 from emdash.core.actors import Actor
-from emdash.core.errors import ValidationFailed
 from emdash.core.models import AuditEvent
-
-DEFAULT_LIMIT = 50
-MAX_LIMIT = 100
+from emdash.core.paging import DEFAULT_LIMIT
 
 
 def record(
@@ -60,10 +55,7 @@ def list_events(
     its (time, id), so pages neither skip nor repeat events as new ones arrive."""
     actor.require("audit:read")
     filters = filters or AuditFilters()
-    if not 1 <= limit <= MAX_LIMIT:
-        raise ValidationFailed(
-            "Invalid limit.", fields={"limit": f"must be between 1 and {MAX_LIMIT}"}
-        )
+    paging.check_limit(limit)
     events = AuditEvent.objects.all()
     for name in ("action", "actor_id", "target_type", "target_id"):
         value = getattr(filters, name)
@@ -72,28 +64,16 @@ def list_events(
     if cursor:
         at, last_id = _decode_cursor(cursor)
         events = events.filter(Q(at__lt=at) | Q(at=at, id__lt=last_id))
-    rows = list(events.order_by("-at", "-id")[: limit + 1])
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = _encode_cursor(rows[-1])
+    rows, last = paging.last_of_page(
+        list(events.order_by("-at", "-id")[: limit + 1]), limit
+    )
+    next_cursor = paging.encode_cursor([last.at.isoformat(), last.pk]) if last else None
     return AuditPage(items=rows, next_cursor=next_cursor)
 
 
-def _encode_cursor(event: AuditEvent) -> str:
-    values = json.dumps([event.at.isoformat(), event.pk]).encode()
-    return base64.urlsafe_b64encode(values).decode().rstrip("=")
-
-
 def _decode_cursor(cursor: str) -> tuple[datetime, str]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        at, last_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        moment = datetime.fromisoformat(at)
-    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
-        moment, last_id = None, None
-    if moment is None or moment.tzinfo is None or not isinstance(last_id, str):
-        raise ValidationFailed(
-            "Invalid cursor.", fields={"cursor": "is not a cursor this API gave out"}
-        )
+    at, last_id = paging.decode_cursor(cursor)
+    moment = paging.parse_cursor_time(at)
+    if moment.tzinfo is None or not isinstance(last_id, str):
+        raise paging.invalid_cursor()
     return moment, last_id
