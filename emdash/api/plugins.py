@@ -18,6 +18,7 @@ from emdash.api.application import parse_json
 from emdash.api.auth import BearerOrAnonymous, actor_of
 from emdash.core.actors import ANONYMOUS, Actor
 from emdash.plugins import runtime
+from emdash.plugins.bindings import user_summary
 
 
 class PluginRouteAuth(BearerOrAnonymous):
@@ -59,13 +60,7 @@ def _user(actor: Actor) -> dict[str, Any] | None:
     if actor.user_id is None:
         return None
     user = User.objects.filter(pk=actor.user_id).first()
-    if user is None:
-        return None
-    return {
-        "id": user.pk,
-        "display_name": user.display_name or user.email,
-        "role": user.role,
-    }
+    return None if user is None else user_summary(user)
 
 
 def _body(request: HttpRequest) -> Any:

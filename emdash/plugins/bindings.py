@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import EmailValidator
 from django.db import IntegrityError, transaction
 from django.db.models.fields.json import KeyTransform
 from django.utils import timezone
@@ -38,11 +37,13 @@ from emdash.core.errors import (
     PayloadTooLarge,
     ValidationFailed,
 )
-from emdash.plugins.manifest import Manifest
+from emdash.plugins.manifest import Manifest, email_validator
 from emdash.plugins.models import PluginDocument, PluginValue
+from emdash.plugins.runtime import CONTENT_WRITABLE
 from emdash.plugins.sandbox.calls import CallContext
 
 if TYPE_CHECKING:
+    from emdash.accounts.models import User
     from emdash.plugins.sandbox.host import HostImpl
 
 KiB = 1024
@@ -83,9 +84,8 @@ PERMISSIONS_BY_CAPABILITY: dict[str, frozenset[str]] = {
     "users:read": frozenset({"users:read"}),
 }
 
-# What content_create and content_update accept; any other property of an entry
-# (status, author, dates, title...) is a system column the site keeps.
-CONTENT_WRITABLE = ("data", "seo", "slug")
+# content_create and content_update accept CONTENT_WRITABLE; any other property of
+# an entry (status, author, dates, title...) is a system column the site keeps.
 ENTRY_COLUMNS = frozenset(EntryOut.model_fields) | {"author_id", "password"}
 
 
@@ -276,13 +276,41 @@ def site_info(
     from emdash.core import site_settings
 
     _Request("site_info", request, ())
-    values = site_settings.public_settings()
+    return site_json(site_settings.public_settings())
+
+
+def site_json(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The site as plugins see it, from its public settings ``values``."""
     return {
         "title": values["title"],
         "tagline": values["tagline"],
         "url": settings.SITE_URL,
         "language": values["language"],
     }
+
+
+def _upsert(
+    model: type[PluginValue | PluginDocument],
+    scope: dict[str, str],
+    name: dict[str, str],
+    changes: dict[str, Any],
+    *,
+    most: int,
+    quota_message: str,
+) -> None:
+    """Update the row of ``model`` within ``scope`` that ``name`` picks with
+    ``changes``, or create it unless ``scope`` holds ``most`` rows already
+    (QuotaExceeded, saying ``quota_message``)."""
+    rows = model.objects.filter(**scope)
+    if rows.filter(**name).update(**changes, updated_at=timezone.now()):
+        return
+    if rows.count() >= most:
+        raise QuotaExceeded(quota_message)
+    try:
+        with transaction.atomic():
+            model.objects.create(**scope, **name, **changes)
+    except IntegrityError:  # created by a concurrent call since the update
+        rows.filter(**name).update(**changes, updated_at=timezone.now())
 
 
 def _key(request: _Request) -> str:
@@ -310,19 +338,15 @@ def kv_set(plugin: PluginIdentity, call: CallContext, request: dict[str, Any]) -
             f"kv_set: the value of '{key}' is {size} bytes as JSON, over the "
             f"{MAX_VALUE_BYTES}-byte limit"
         )
-    values = PluginValue.objects.filter(plugin_id=call.plugin_id)
-    if values.filter(key=key).update(value=value, updated_at=timezone.now()):
-        return
-    if values.count() >= MAX_KEYS_PER_PLUGIN:
-        raise QuotaExceeded(
-            f"kv_set: the plugin already keeps {MAX_KEYS_PER_PLUGIN} keys, the "
-            f"most it may; delete some before adding '{key}'"
-        )
-    try:
-        with transaction.atomic():
-            PluginValue.objects.create(plugin_id=call.plugin_id, key=key, value=value)
-    except IntegrityError:  # created by a concurrent call since the update
-        values.filter(key=key).update(value=value, updated_at=timezone.now())
+    _upsert(
+        PluginValue,
+        {"plugin_id": call.plugin_id},
+        {"key": key},
+        {"value": value},
+        most=MAX_KEYS_PER_PLUGIN,
+        quota_message=f"kv_set: the plugin already keeps {MAX_KEYS_PER_PLUGIN} "
+        f"keys, the most it may; delete some before adding '{key}'",
+    )
 
 
 def kv_delete(
@@ -409,30 +433,15 @@ def storage_put(
             f"storage_put: document '{document_id}' is {size} bytes as JSON, over "
             f"the {MAX_DOCUMENT_BYTES}-byte limit"
         )
-    documents = PluginDocument.objects.filter(
-        plugin_id=call.plugin_id, collection=collection
+    _upsert(
+        PluginDocument,
+        {"plugin_id": call.plugin_id, "collection": collection},
+        {"document_id": document_id},
+        {"data": data},
+        most=MAX_DOCUMENTS_PER_COLLECTION,
+        quota_message=f"storage_put: collection '{collection}' already holds "
+        f"{MAX_DOCUMENTS_PER_COLLECTION} documents, the most it may",
     )
-    if documents.filter(document_id=document_id).update(
-        data=data, updated_at=timezone.now()
-    ):
-        return {"id": document_id}
-    if documents.count() >= MAX_DOCUMENTS_PER_COLLECTION:
-        raise QuotaExceeded(
-            f"storage_put: collection '{collection}' already holds "
-            f"{MAX_DOCUMENTS_PER_COLLECTION} documents, the most it may"
-        )
-    try:
-        with transaction.atomic():
-            PluginDocument.objects.create(
-                plugin_id=call.plugin_id,
-                collection=collection,
-                document_id=document_id,
-                data=data,
-            )
-    except IntegrityError:  # created by a concurrent call since the update
-        documents.filter(document_id=document_id).update(
-            data=data, updated_at=timezone.now()
-        )
     return {"id": document_id}
 
 
@@ -544,9 +553,9 @@ def content_list(
 
 def _content_values(fields: _Request) -> dict[str, Any]:
     values: dict[str, Any] = {}
-    for key in CONTENT_WRITABLE:
+    for key, kind in CONTENT_WRITABLE.items():
         if fields.has(key):
-            values[key] = fields.string(key) if key == "slug" else fields.object(key)
+            values[key] = fields.string(key) if kind is str else fields.object(key)
     return values
 
 
@@ -657,13 +666,18 @@ def media_unavailable(
 # -- users:read -----------------------------------------------------------------------
 
 
-def _user_json(user: Any) -> dict[str, Any]:
+def user_summary(user: "User") -> dict[str, Any]:
+    """``{"id", "display_name", "role"}``: a user as any plugin may see them (a
+    route's caller); the display name falls back to the email."""
     return {
         "id": user.pk,
         "display_name": user.display_name or user.email,
         "role": user.role,
-        "email": user.email,
     }
+
+
+def _user_json(user: Any) -> dict[str, Any]:
+    return {**user_summary(user), "email": user.email}
 
 
 def user_get(
@@ -708,8 +722,6 @@ def user_list(
 
 
 # -- email:send -----------------------------------------------------------------------
-
-_email_validator = EmailValidator()
 
 
 def email_send(
@@ -797,7 +809,7 @@ def _recipients(fields: _Request) -> list[str]:
         try:
             if not isinstance(address, str):
                 raise ValidationError("not a string")
-            _email_validator(address)
+            email_validator(address)
         except ValidationError:
             raise fields.problem(
                 "to", f"holds {address!r}, not an email address"

@@ -76,7 +76,7 @@ def run_due(*, now: datetime | None = None) -> list[TaskRun]:
                 "last_run_at": last_run_at.isoformat() if last_run_at else None,
             }
             for _, outcome in runtime.run_each(
-                HOOK, payload, SYSTEM, lambda value: value, only=plugin.id
+                HOOK, payload, SYSTEM, runtime.accept_as_is, only=plugin.id
             ):
                 runs.append(
                     TaskRun(

@@ -528,19 +528,19 @@ class _Checker:
         every = self.as_string(options["every"], every_path)
         if every is None:
             return None
-        match = EVERY_PATTERN.fullmatch(every)
-        low, high = EVERY_RANGE_SECONDS
-        if match is None:
+        if EVERY_PATTERN.fullmatch(every) is None:
             self.problem(
                 every_path,
                 f"'{every}' is not an interval like 15m, 6h or 1d "
                 "(a whole number of minutes, hours or days)",
             )
             return None
-        if not low <= int(match[1]) * EVERY_UNIT_SECONDS[match[2]] <= high:
+        spec = TaskSpec(every=every)
+        low, high = EVERY_RANGE_SECONDS
+        if not low <= spec.every_seconds <= high:
             self.problem(every_path, "must be between 1 minute and 366 days")
             return None
-        return TaskSpec(every=every)
+        return spec
 
     def tasks_match_hook(self, hooks: object, tasks: object) -> None:
         """Tasks are declared exactly when the ``cron`` hook is: one without the
@@ -774,44 +774,58 @@ class _Checker:
         return None
 
 
-_email_validator = EmailValidator()
+email_validator = EmailValidator()
 _url_validator = URLValidator(schemes=["http", "https"])
+
+
+def setting_type_problem(setting_type: SettingType, value: object) -> str | None:
+    """What is wrong with the JSON type of ``value`` for a setting of
+    ``setting_type``, or None: every type but boolean, integer and number holds a
+    string."""
+    match setting_type:
+        case "boolean":
+            return None if isinstance(value, bool) else "must be true or false"
+        case "integer":
+            ok = isinstance(value, int) and not isinstance(value, bool)
+            return None if ok else "must be an integer"
+        case "number":
+            ok = (
+                isinstance(value, int | float)
+                and not isinstance(value, bool)
+                and math.isfinite(value)
+            )
+            return None if ok else "must be a number"
+    return None if isinstance(value, str) else "must be a string"
+
+
+def setting_format_problem(setting_type: SettingType, text: str) -> str | None:
+    """What is wrong with a string setting's value for an ``email`` or ``url``
+    setting, or None."""
+    checks = {
+        "email": (email_validator, "must be a valid email address"),
+        "url": (_url_validator, "must be an http(s) URL"),
+    }
+    if setting_type in checks:
+        validator, problem = checks[setting_type]
+        try:
+            validator(text)
+        except ValidationError:
+            return problem
+    return None
 
 
 def _default_problem(
     setting_type: SettingType, default: object, choices: tuple[str, ...]
 ) -> str | None:
     """What is wrong with a setting's default for its type, or None."""
-    match setting_type:
-        case "secret":
-            return "a secret cannot have a default"
-        case "boolean":
-            return None if isinstance(default, bool) else "must be true or false"
-        case "integer":
-            ok = isinstance(default, int) and not isinstance(default, bool)
-            return None if ok else "must be an integer"
-        case "number":
-            ok = (
-                isinstance(default, int | float)
-                and not isinstance(default, bool)
-                and math.isfinite(default)
-            )
-            return None if ok else "must be a number"
-    if not isinstance(default, str):
-        return "must be a string"
+    if setting_type == "secret":
+        return "a secret cannot have a default"
+    problem = setting_type_problem(setting_type, default)
+    if problem or not isinstance(default, str):
+        return problem
     if setting_type == "select" and choices and default not in choices:
         return "must be one of the options"
-    checks = {
-        "email": (_email_validator, "must be a valid email address"),
-        "url": (_url_validator, "must be an http(s) URL"),
-    }
-    if setting_type in checks:
-        validator, problem = checks[setting_type]
-        try:
-            validator(default)
-        except ValidationError:
-            return problem
-    return None
+    return setting_format_problem(setting_type, default)
 
 
 def _normalise_host(host: str) -> tuple[str, str | None]:

@@ -31,6 +31,7 @@ from emdash.content.models import Visibility
 from emdash.content.queries import PublicEntry, PublicTerm
 from emdash.core.actors import ANONYMOUS
 from emdash.plugins import runtime
+from emdash.plugins.bindings import site_json
 from emdash.plugins.runtime import BadAnswer
 
 HOOK = "page:metadata"
@@ -200,12 +201,7 @@ def hook_input(page: Page, site: Mapping[str, Any]) -> dict[str, Any]:
             "entry": _entry_input(page.entry, page.terms) if page.entry else None,
             "term": _term_input(page.term) if page.term else None,
         },
-        "site": {
-            "title": site["title"],
-            "tagline": site["tagline"],
-            "url": settings.SITE_URL,
-            "language": site["language"],
-        },
+        "site": site_json(site),
     }
 
 

@@ -66,10 +66,12 @@ logger = logging.getLogger(__name__)
 
 HOOK_OWNER = "plugins"
 ROUTE_HOOK_PREFIX = "route:"
+# What plugins may write of an entry, with each key's type: in a content
+# before-hook's answer, and through content_create and content_update (bindings).
+CONTENT_WRITABLE: dict[str, type] = {"data": dict, "seo": dict, "slug": str}
 # What a before-hook's {"ok": value} may replace, per hook, with each key's type;
 # everything else the payload has belongs to the site (an entry's status, author,
 # dates, version and id; an email's recipients and source).
-CONTENT_WRITABLE: dict[str, type] = {"data": dict, "seo": dict, "slug": str}
 WRITABLE_BY_HOOK: dict[str, dict[str, type]] = {
     "content:beforeSave": CONTENT_WRITABLE,
     "content:beforePublish": CONTENT_WRITABLE,
@@ -182,7 +184,9 @@ def _build(epoch_value: int) -> None:
     plugins: dict[str, ActivePlugin] = {}
     for row in Plugin.objects.filter(enabled=True).order_by("id"):
         try:
-            plugins[row.id] = _activate(row, previous.get(row.id))
+            plugins[row.id] = _activate(
+                row, parse_manifest(row.manifest), previous.get(row.id)
+            )
         except EmDashError:
             # A stored manifest this version cannot read: the plugin cannot say
             # which hooks it has, so it runs none, and the rest of the site works.
@@ -214,8 +218,11 @@ def _build(epoch_value: int) -> None:
     logger.debug("plugin registry at epoch %s: %s", epoch_value, ", ".join(plugins))
 
 
-def _activate(row: Plugin, previous: ActivePlugin | None) -> ActivePlugin:
-    manifest = parse_manifest(row.manifest)
+def _activate(
+    row: Plugin, manifest: Manifest, previous: ActivePlugin | None
+) -> ActivePlugin:
+    """The plugin of ``row`` as this process runs it; ``manifest`` is its stored
+    manifest, parsed."""
     # What runs is what was both declared and granted.
     capabilities = effective(frozenset(manifest.capabilities) & frozenset(row.granted))
     fingerprint = (row.wasm_sha256, capabilities, repr(manifest))
@@ -227,10 +234,10 @@ def _activate(row: Plugin, previous: ActivePlugin | None) -> ActivePlugin:
         id=row.id,
         manifest=manifest,
         capabilities=capabilities,
-        settings=services.settings_for_runtime(row),
+        settings=services.settings_for_runtime(row, manifest),
         loaded=loaded,
         load_error=load_error,
-        missing_settings=tuple(services.missing_settings(row)),
+        missing_settings=tuple(services.missing_settings(row, manifest)),
         fingerprint=fingerprint,
     )
 
@@ -282,6 +289,11 @@ def _failed(reason: str, message: str) -> Outcome:
 
 # Checks a plugin's ok value and returns what to use, or raises BadAnswer.
 Accept = Callable[[Any], Any]
+
+
+def accept_as_is(value: Any) -> Any:
+    """An Accept for callers that take any ok value."""
+    return value
 
 
 class BadAnswer(Exception):
@@ -346,6 +358,13 @@ class _Journal:
             )
             self.entries = []
 
+    def __enter__(self) -> "_Journal":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        # Also when the calls raised: a rejection stays logged.
+        self.store()
+
 
 # The ids of the plugins whose calls are running, outermost first.
 _running: ContextVar[tuple[str, ...]] = ContextVar("emdash_plugins_running", default=())
@@ -392,13 +411,10 @@ def dispatch(hook: str, payload: Payload, actor: Actor) -> Payload:
     plugins = _runnable(hook, actor)
     if not plugins:
         return payload
-    journal = _Journal()
-    try:
-        with _undoable(any(_may_write(plugin) for plugin in plugins)):
-            for plugin in plugins:
-                payload = _run_before(plugin, hook, payload, journal)
-    finally:
-        journal.store()
+    writes = any(_may_write(plugin) for plugin in plugins)
+    with _Journal() as journal, _undoable(writes):
+        for plugin in plugins:
+            payload = _run_before(plugin, hook, payload, journal)
     return payload
 
 
@@ -409,7 +425,7 @@ def _run_before(
     outcome = _call(
         plugin,
         hook,
-        {"hook": hook, **payload, "settings": dict(plugin.settings)},
+        payload,
         limits=_limits(options.timeout_ms),
         accept=partial(writable_changes, hook),
         on_error=options.on_error,
@@ -431,7 +447,7 @@ def _run_before(
 def notify(hook: str, payload: Payload, actor: Actor) -> None:
     """Run an after-hook's plugins in order. Nothing they answer changes the
     write, which has committed; failures are logged."""
-    run_each(hook, payload, actor, lambda value: value)
+    run_each(hook, payload, actor, accept_as_is)
 
 
 def gather(
@@ -464,23 +480,20 @@ def run_each(
     order, none able to change what the next one sees: how each call ended.
     Failures and refusals are logged, and never raise."""
     outcomes: list[tuple[str, Outcome]] = []
-    journal = _Journal()
-    try:
+    with _Journal() as journal:
         for plugin in _runnable(hook, actor):
             if only is not None and plugin.id != only:
                 continue
             outcome = _call(
                 plugin,
                 hook,
-                {"hook": hook, **payload, "settings": dict(plugin.settings)},
+                payload,
                 limits=_limits(plugin.manifest.hooks[hook].timeout_ms),
                 accept=accept,
                 on_error="continue",
                 journal=journal,
             )
             outcomes.append((plugin.id, outcome))
-    finally:
-        journal.store()
     return outcomes
 
 
@@ -528,13 +541,15 @@ def _call(
     on_error: str,
     journal: _Journal,
 ) -> Outcome:
-    """One call of a plugin, in a savepoint (if it can write) that keeps its
+    """One call of a plugin with ``payload``, to which the hook's name and the
+    plugin's settings are added, in a savepoint (if it can write) that keeps its
     writes only when it succeeds; its log lines and any failure or rejection go
     to ``journal``."""
+    given = {"hook": hook, **payload, "settings": dict(plugin.settings)}
     with _running_as(plugin.id):
         try:
             with _undoable(_may_write(plugin)):
-                outcome, logs = _invoke(plugin, hook, payload, limits, accept)
+                outcome, logs = _invoke(plugin, hook, given, limits, accept)
                 if outcome.kind in ("rejected", "failed"):
                     raise _Discard(outcome, logs)
         except _Discard as discarded:
@@ -634,34 +649,28 @@ def run_lifecycle(row: Plugin, hook: str) -> None:
             f"{', '.join(LIFECYCLE_HOOKS)}"
         )
     try:
-        options = parse_manifest(row.manifest).hooks.get(hook)
+        manifest = parse_manifest(row.manifest)
     except EmDashError:
         logger.exception(
             "plugin '%s' not told of %s: unreadable manifest", row.id, hook
         )
         return
+    options = manifest.hooks.get(hook)
     if options is None:
         return
     # The registry's loaded module, when it is this very one, saves a compile.
     cached = _registry.plugins.get(row.id) if _registry is not None else None
-    plugin = _activate(row, cached)
-    journal = _Journal()
-    try:
+    plugin = _activate(row, manifest, cached)
+    with _Journal() as journal:
         outcome = _call(
             plugin,
             hook,
-            {
-                "hook": hook,
-                "plugin": {"id": row.id, "version": row.version},
-                "settings": dict(plugin.settings),
-            },
+            {"plugin": {"id": row.id, "version": row.version}},
             limits=_limits(options.timeout_ms),
-            accept=lambda value: value,
+            accept=accept_as_is,
             on_error="continue",
             journal=journal,
         )
-    finally:
-        journal.store()
     if outcome.kind in ("failed", "rejected"):
         logger.warning(
             "plugin '%s' %s %s: %s",
@@ -709,26 +718,21 @@ def call_route(
     """Run a plugin route's handler (hook ``route:<name>``). The caller checks the
     route's permission first. Raises PluginRejected or PluginCallFailed."""
     hook = f"{ROUTE_HOOK_PREFIX}{route}"
-    journal = _Journal()
-    try:
+    with _Journal() as journal:
         outcome = _call(
             plugin,
             hook,
             {
-                "hook": hook,
                 "method": method,
                 "query": dict(query),
                 "body": body,
                 "user": dict(user) if user is not None else None,
-                "settings": dict(plugin.settings),
             },
             limits=Limits(),
-            accept=lambda value: value,
+            accept=accept_as_is,
             on_error="abort",
             journal=journal,
         )
-    finally:
-        journal.store()
     if outcome.kind == "rejected":
         raise _rejected(plugin.id, hook, outcome)
     if outcome.kind == "failed":

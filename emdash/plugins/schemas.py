@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 if TYPE_CHECKING:
     from emdash.plugins.cron import ScheduledRun
+    from emdash.plugins.manifest import Manifest
     from emdash.plugins.models import Plugin, PluginLog
     from emdash.plugins.services import InstallPlan, ValidatedBundle
 
@@ -51,7 +52,9 @@ class PluginSummaryOut(BaseModel):
     capabilities: list[str]
 
 
-def _plugin_fields(plugin: Plugin) -> dict[str, Any]:
+def _plugin_fields(plugin: Plugin, parsed: Manifest | None = None) -> dict[str, Any]:
+    """The fields of PluginOut; ``parsed`` is the stored manifest, when the caller
+    parsed it already."""
     # Django models load with the services: only when a plugin is at hand.
     from emdash.plugins.services import missing_settings
 
@@ -67,7 +70,7 @@ def _plugin_fields(plugin: Plugin) -> dict[str, Any]:
         "license": manifest.get("license", ""),
         "hooks": sorted(manifest.get("hooks", {})),
         "routes": sorted(manifest.get("routes", {})),
-        "missing_settings": missing_settings(plugin),
+        "missing_settings": missing_settings(plugin, parsed),
         "installed_at": plugin.installed_at,
         "updated_at": plugin.updated_at,
     }
@@ -157,13 +160,13 @@ def plugin_detail_out(plugin: Plugin) -> PluginDetailOut:
 
     manifest = stored_manifest(plugin)
     return PluginDetailOut(
-        **_plugin_fields(plugin),
+        **_plugin_fields(plugin, manifest),
         granted=[
             CapabilityOut(name=name, description=describe_capability(name, manifest))
             for name in plugin.granted
         ],
         allowed_hosts=list(manifest.allowed_hosts),
-        settings=settings_for_display(plugin),
+        settings=settings_for_display(plugin, manifest),
         settings_schema={
             key: SettingSpecOut(
                 type=spec.type,

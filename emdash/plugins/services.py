@@ -13,15 +13,13 @@ lifecycle hooks (``runtime.run_lifecycle``).
 """
 
 import logging
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured, ValidationError
-from django.core.validators import EmailValidator, URLValidator
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
@@ -30,9 +28,15 @@ from emdash.core.actors import Actor
 from emdash.core.errors import Conflict, EmDashError, NotFound, ValidationFailed
 from emdash.plugins.bundle import Bundle, read_bundle, read_bundle_bytes
 from emdash.plugins.capabilities import CAPABILITIES, effective
-from emdash.plugins.manifest import Manifest, SettingSpec, parse_manifest
+from emdash.plugins.manifest import (
+    Manifest,
+    SettingSpec,
+    parse_manifest,
+    setting_format_problem,
+    setting_type_problem,
+)
 from emdash.plugins.models import Plugin, PluginDocument, PluginLog, PluginValue
-from emdash.plugins.sandbox.calls import LogRecord
+from emdash.plugins.sandbox.calls import LOG_LEVELS
 from emdash.plugins.secrets import SecretUnreadable, decrypt_secret, encrypt_secret
 
 logger = logging.getLogger(__name__)
@@ -42,7 +46,6 @@ REGISTRY_EPOCH = "plugins"
 # Labels an uploaded bundle in errors when the caller gives no name.
 UPLOAD_NAME = "upload.zip"
 
-LOG_LEVELS: tuple[str, ...] = get_args(LogRecord.__annotations__["level"])
 DEFAULT_LOG_LIMIT = 50
 MAX_LOG_LIMIT = 500
 # Older records are dropped, so a plugin failing on every request cannot fill the
@@ -611,44 +614,18 @@ def _trim_logs(plugin_id: str) -> None:
 # -- settings --------------------------------------------------------------------------
 
 
-_email_validator = EmailValidator()
-_url_validator = URLValidator(schemes=["http", "https"])
-
-
 def _setting_problem(spec: SettingSpec, value: object) -> str | None:
     """What is wrong with ``value`` for a setting, or None."""
-    match spec.type:
-        case "boolean":
-            return None if isinstance(value, bool) else "must be true or false"
-        case "integer":
-            ok = isinstance(value, int) and not isinstance(value, bool)
-            return None if ok else "must be an integer"
-        case "number":
-            ok = (
-                isinstance(value, int | float)
-                and not isinstance(value, bool)
-                and math.isfinite(value)
-            )
-            return None if ok else "must be a number"
-    if not isinstance(value, str):
-        return "must be a string"
+    problem = setting_type_problem(spec.type, value)
+    if problem or not isinstance(value, str):
+        return problem
     if len(value) > MAX_SETTING_CHARS:
         return f"must be at most {MAX_SETTING_CHARS} characters"
     if spec.type == "secret" and not value:
         return "must not be empty (send null to remove it)"
     if spec.type == "select" and value not in spec.options:
         return f"must be one of: {', '.join(spec.options)}"
-    checks = {
-        "email": (_email_validator, "must be a valid email address"),
-        "url": (_url_validator, "must be an http(s) URL"),
-    }
-    if spec.type in checks:
-        validator, problem = checks[spec.type]
-        try:
-            validator(value)
-        except ValidationError:
-            return problem
-    return None
+    return setting_format_problem(spec.type, value)
 
 
 def update_settings(actor: Actor, plugin_id: str, values: Mapping[str, Any]) -> Plugin:
@@ -709,17 +686,20 @@ def _missing(specs: Mapping[str, SettingSpec], stored: Mapping[str, Any]) -> lis
     ]
 
 
-def missing_settings(plugin: Plugin) -> list[str]:
+def missing_settings(plugin: Plugin, manifest: Manifest | None = None) -> list[str]:
     """The required settings of a plugin that have no value yet: until they do,
-    its hooks do not run (it could only fail in each)."""
-    return _missing(stored_manifest(plugin).settings, plugin.settings)
+    its hooks do not run (it could only fail in each). Pass ``manifest`` when the
+    stored one is parsed already."""
+    return _missing((manifest or stored_manifest(plugin)).settings, plugin.settings)
 
 
-def settings_for_display(plugin: Plugin) -> dict[str, Any]:
+def settings_for_display(
+    plugin: Plugin, manifest: Manifest | None = None
+) -> dict[str, Any]:
     """Every declared setting's value for people to see: a secret is only
     ``"set"`` or ``"unset"``, an unset setting its default (or null)."""
     shown: dict[str, Any] = {}
-    for key, spec in stored_manifest(plugin).settings.items():
+    for key, spec in (manifest or stored_manifest(plugin)).settings.items():
         if spec.type == "secret":
             shown[key] = SECRET_SET if key in plugin.settings else SECRET_UNSET
         else:
@@ -727,11 +707,13 @@ def settings_for_display(plugin: Plugin) -> dict[str, Any]:
     return shown
 
 
-def settings_for_runtime(plugin: Plugin) -> dict[str, Any]:
+def settings_for_runtime(
+    plugin: Plugin, manifest: Manifest | None = None
+) -> dict[str, Any]:
     """The plugin's settings as its code receives them: defaults filled in, secrets
     decrypted. For the runtime only; never show this to anyone."""
     values: dict[str, Any] = {}
-    for key, spec in stored_manifest(plugin).settings.items():
+    for key, spec in (manifest or stored_manifest(plugin)).settings.items():
         if key not in plugin.settings:
             if spec.default is not None:
                 values[key] = spec.default

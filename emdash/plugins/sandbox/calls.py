@@ -3,12 +3,16 @@ not import wasmtime."""
 
 import time
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 # The host's ceiling on a hook's wall-clock timeout, whatever its manifest asks.
 MAX_TIMEOUT_MS = 30_000
 
 MiB = 1024 * 1024
+
+LogLevel = Literal["debug", "info", "warning", "error"]
+# From the least to the most severe.
+LOG_LEVELS: tuple[LogLevel, ...] = get_args(LogLevel)
 
 
 @dataclass(frozen=True)
@@ -67,7 +71,7 @@ class Envelope:
 
 @dataclass(frozen=True)
 class LogRecord:
-    level: Literal["debug", "info", "warning", "error"]
+    level: LogLevel
     message: str
 
 

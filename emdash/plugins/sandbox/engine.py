@@ -25,6 +25,7 @@ from pathlib import Path
 
 from wasmtime import Config, Engine, Module, WasmtimeError
 
+from emdash.plugins.bundle import WASM_MAGIC, WASM_VERSION
 from emdash.plugins.sandbox.errors import ModuleInvalid
 
 logger = logging.getLogger(__name__)
@@ -49,7 +50,6 @@ WASMTIME_VERSION = importlib.metadata.version("wasmtime")
 
 _CACHE_MAGIC = b"emdash-cwasm/1\n"
 _DIGEST_BYTES = 32
-_WASM_MAGIC = b"\0asm\x01\0\0\0"
 
 _lock = threading.Lock()
 _engine: Engine | None = None
@@ -130,7 +130,7 @@ def cache_dir() -> Path:
 def compile_module(wasm: bytes) -> Module:
     """Compile a plugin's module, or load it from the cache when this host compiled
     the same bytes before with the same wasmtime and engine configuration."""
-    if not wasm.startswith(_WASM_MAGIC):
+    if not wasm.startswith(WASM_MAGIC + WASM_VERSION):
         raise ModuleInvalid(
             "plugin.wasm is not a WebAssembly module (a core module starts with "
             "the bytes \\0asm 01 00 00 00)"

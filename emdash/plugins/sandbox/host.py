@@ -38,6 +38,7 @@ from emdash.core.errors import EmDashError
 from emdash.plugins.capabilities import HOST_FUNCTIONS, IMPORT_MODULE, HostFunction
 from emdash.plugins.capabilities import effective as effective_capabilities
 from emdash.plugins.sandbox.calls import (
+    LOG_LEVELS,
     CallContext,
     CallResult,
     Envelope,
@@ -62,7 +63,6 @@ logger = logging.getLogger(__name__)
 # (not found, refused): the plugin receives it as {"error": {"code", "message"}}.
 HostImpl = Callable[[CallContext, dict[str, Any]], Any]
 
-LOG_LEVELS = ("debug", "info", "warning", "error")
 MAX_LOG_MESSAGE_BYTES = 8 * 1024
 
 _U32 = 0xFFFF_FFFF
