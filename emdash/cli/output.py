@@ -548,21 +548,21 @@ def plugins(model: PluginListOut) -> RenderableType:
     return grid
 
 
-def plugin_installed(model: PluginOut) -> RenderableType:
+def _plugin_changed(done: str, model: PluginOut) -> Text:
     granted = ", ".join(model.capabilities) or "none"
     return Text(
-        f"Installed plugin {model.id} {model.version}; it is "
-        f"{plugin_state_word(model)}. Capabilities granted: {granted}."
-        + _settings_hint(model)
+        f"{done}; it is {plugin_state_word(model)}. Capabilities granted: "
+        f"{granted}." + _settings_hint(model)
     )
 
 
+def plugin_installed(model: PluginOut) -> RenderableType:
+    return _plugin_changed(f"Installed plugin {model.id} {model.version}", model)
+
+
 def plugin_updated(model: PluginOut) -> RenderableType:
-    granted = ", ".join(model.capabilities) or "none"
-    return Text(
-        f"Updated plugin {model.id} to version {model.version}; it is "
-        f"{plugin_state_word(model)}. Capabilities granted: {granted}."
-        + _settings_hint(model)
+    return _plugin_changed(
+        f"Updated plugin {model.id} to version {model.version}", model
     )
 
 

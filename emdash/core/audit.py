@@ -1,6 +1,6 @@
 """The audit log: every write records who did what to which object."""
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -57,10 +57,10 @@ def list_events(
     filters = filters or AuditFilters()
     paging.check_limit(limit)
     events = AuditEvent.objects.all()
-    for name in ("action", "actor_id", "target_type", "target_id"):
-        value = getattr(filters, name)
-        if value is not None:
-            events = events.filter(**{name: value})
+    given = {
+        name: value for name, value in asdict(filters).items() if value is not None
+    }
+    events = events.filter(**given)
     if cursor:
         at, last_id = _decode_cursor(cursor)
         events = events.filter(Q(at__lt=at) | Q(at=at, id__lt=last_id))

@@ -134,17 +134,16 @@ def hooked_write[**P, R](write: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(write)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        if _kept.get() is not None:  # nested: the outermost one writes the records
-            with transaction.atomic():
-                return write(*args, **kwargs)
-        token = _kept.set([])
+        # Nested, the outermost hooked write keeps the records.
+        token = _kept.set([]) if _kept.get() is None else None
         try:
             with transaction.atomic():
                 return write(*args, **kwargs)
         finally:
-            pending = _kept.get() or []
-            _kept.reset(token)
-            for record in pending:
-                record()
+            if token is not None:
+                pending = _kept.get() or []
+                _kept.reset(token)
+                for record in pending:
+                    record()
 
     return wrapper

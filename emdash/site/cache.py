@@ -71,9 +71,11 @@ def request_state(request: HttpRequest) -> EpochState:
     return getattr(request, STATE, None) or public_state()
 
 
-def _plugins_epoch() -> int:
-    """Memoised per process like the content epoch: no query while it is fresh."""
-    return epoch.current(REGISTRY_EPOCH).value
+def _plugins_epoch(request: HttpRequest) -> int:
+    """The plugins epoch the middleware read for this request, or a fresh read
+    (memoised per process like the content epoch: no query while it is fresh)."""
+    read = getattr(request, PLUGINS_EPOCH, None)
+    return read if read is not None else epoch.current(REGISTRY_EPOCH).value
 
 
 def _identity(
@@ -122,7 +124,7 @@ class PageCacheMiddleware:
             (API_AND_ADMIN_PREFIX, settings.STATIC_URL)
         ):
             state = public_state()
-            plugins = _plugins_epoch()
+            plugins = _plugins_epoch(request)
             lifetime, etag, key = _identity(request, state, plugins)
             hit = _lookup(request, lifetime, etag, key)
             if hit is not None:
@@ -147,10 +149,7 @@ def serve(
             response["Cache-Control"] = PRIVATE
         return response
 
-    plugins = getattr(request, PLUGINS_EPOCH, None)
-    if plugins is None:
-        plugins = _plugins_epoch()
-    lifetime, etag, key = _identity(request, state, plugins)
+    lifetime, etag, key = _identity(request, state, _plugins_epoch(request))
     if not getattr(request, LOOKED_UP, False):
         hit = _lookup(request, lifetime, etag, key)
         if hit is not None:
