@@ -12,8 +12,6 @@ from emdash.accounts import links
 from emdash.accounts.models import AccessLink, User
 from emdash.core.errors import Conflict, ValidationFailed
 
-PASSKEY_NAME_DEFAULT = "Passkey"
-
 
 def email_error(email: str) -> str | None:
     try:
@@ -57,23 +55,20 @@ def begin(
 
 
 def finish(
-    token: str,
-    purpose: str,
+    link: AccessLink,
     challenge_id: str,
     credential: str | dict[str, Any],
     *,
     role: str,
-    passkey_name: str = "",
 ) -> tuple[User, dict[str, Any]]:
-    """Verify the ceremony, use the link up and create the user with its passkey.
-    Returns the user and the pending details. The caller runs inside
-    ``transaction.atomic()`` so its own checks share the transaction."""
+    """Verify the ceremony, use ``link`` up (as checked by the caller) and create
+    the user with its passkey. Returns the user and the pending details. The caller
+    runs inside ``transaction.atomic()`` so its own checks share the transaction."""
     from emdash.accounts import passkeys  # webauthn loads on first use
 
-    link = links.inspect(token, (purpose,))
     row, verified = passkeys.verify_enrolment(link, challenge_id, credential)
     pending = dict(row.pending)
-    links.claim(token, (purpose,))
+    links.claim_link(link)
     try:
         with transaction.atomic():
             user = User.objects.create(
@@ -87,12 +82,8 @@ def finish(
             "An account with this email exists already; sign in instead.",
             code="USER_EXISTS",
         ) from None
-    passkeys.save_passkey(
-        user,
-        verified,
-        name=passkey_name or PASSKEY_NAME_DEFAULT,
-        handle=bytes(row.user_handle or b""),
-    )
+    # Unnamed: save_passkey gives it the default name.
+    passkeys.save_passkey(user, verified, name="", handle=bytes(row.user_handle or b""))
     link.user = user
     link.save(update_fields=["user"])
     return user, pending

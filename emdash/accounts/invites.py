@@ -55,16 +55,11 @@ def create_invite(
 
 def list_invites(actor: Actor, *, pending_only: bool = True) -> QuerySet[AccessLink]:
     actor.require("users:manage")
-    invites = AccessLink.objects.filter(purpose=AccessLink.INVITE).order_by(
-        "-created_at"
-    )
     if pending_only:
-        invites = invites.filter(
-            used_at__isnull=True,
-            revoked_at__isnull=True,
-            expires_at__gt=timezone.now(),
-        )
-    return invites
+        invites = links.pending(AccessLink.INVITE)
+    else:
+        invites = AccessLink.objects.filter(purpose=AccessLink.INVITE)
+    return invites.order_by("-created_at")
 
 
 def revoke_invite(actor: Actor, invite_id: str) -> AccessLink:
@@ -98,13 +93,9 @@ def resend_invite(actor: Actor, invite_id: str) -> tuple[IssuedLink, bool]:
             raise Conflict(
                 f"{invite.email} has an account already.", code="USER_EXISTS"
             )
-        # Resending (even a revoked invite) makes it the address's one live invite.
-        AccessLink.objects.filter(
-            purpose=AccessLink.INVITE,
-            email__iexact=invite.email,
-            used_at__isnull=True,
-            revoked_at__isnull=True,
-        ).exclude(pk=invite.pk).update(revoked_at=timezone.now())
+        # Resending (even a revoked invite) makes it the address's one live invite:
+        # the others are withdrawn, and reissuing revives this one.
+        links.revoke_unused(AccessLink.INVITE, email__iexact=invite.email)
         issued = links.reissue(invite)
         audit.record(
             actor,
@@ -133,9 +124,7 @@ def finish_accept(
 ) -> User:
     invite = check_token(token)
     with transaction.atomic():
-        user, _ = enrolment.finish(
-            token, AccessLink.INVITE, challenge_id, credential, role=invite.role
-        )
+        user, _ = enrolment.finish(invite, challenge_id, credential, role=invite.role)
         audit.record(
             actor_for_user(user),
             "invite.accept",
@@ -175,5 +164,7 @@ def _send(issued: IssuedLink, actor: Actor) -> bool:
         return False
     if not sent:  # a plugin cancelled it
         return False
-    AccessLink.objects.filter(pk=invite.pk).update(sent_at=timezone.now())
+    # Set on the object too, so the answer that shows the invite has it.
+    invite.sent_at = timezone.now()
+    AccessLink.objects.filter(pk=invite.pk).update(sent_at=invite.sent_at)
     return True

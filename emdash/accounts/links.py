@@ -16,6 +16,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from emdash.accounts.models import AccessLink, User
@@ -36,6 +37,9 @@ PATHS: dict[str, str] = {
 }
 
 SIGN_IN_PURPOSES = (AccessLink.MAGIC, AccessLink.RECOVERY)
+
+
+REPLACED = "This link is no longer valid: it was replaced by a newer one or withdrawn."
 
 
 class LinkRejected(BadRequest):
@@ -69,7 +73,7 @@ def issue(
     secret = secrets.token_urlsafe(32)
     link = AccessLink.objects.create(
         purpose=purpose,
-        secret_hash=_hash(secret),
+        secret_hash=hash_secret(secret),
         email=email,
         role=role,
         user=user,
@@ -83,7 +87,7 @@ def reissue(link: AccessLink) -> IssuedLink:
     """A fresh secret and lifetime for a link (resending an invite): the old URL
     stops working."""
     secret = secrets.token_urlsafe(32)
-    link.secret_hash = _hash(secret)
+    link.secret_hash = hash_secret(secret)
     link.expires_at = timezone.now() + LIFETIMES[link.purpose]
     link.revoked_at = None
     link.save(update_fields=["secret_hash", "expires_at", "revoked_at"])
@@ -99,20 +103,23 @@ def inspect(token: str, purposes: tuple[str, ...]) -> AccessLink:
 
 
 def claim(token: str, purposes: tuple[str, ...]) -> AccessLink:
+    """Use up the link a token names; see ``claim_link``."""
+    return claim_link(_find(token, purposes))
+
+
+def claim_link(link: AccessLink) -> AccessLink:
     """Use a link up, atomically: of two concurrent claims exactly one wins. Call
     inside the transaction that does what the link grants, so a failure after the
     claim gives the link back."""
-    link = _find(token, purposes)
     now = timezone.now()
-    won = AccessLink.objects.filter(
-        pk=link.pk,
-        secret_hash=link.secret_hash,
-        used_at__isnull=True,
-        revoked_at__isnull=True,
-        expires_at__gt=now,
-    ).update(used_at=now)
+    won = pending(link.purpose, pk=link.pk, secret_hash=link.secret_hash).update(
+        used_at=now
+    )
     if not won:
+        read_hash = link.secret_hash
         link.refresh_from_db()
+        if link.secret_hash != read_hash:
+            raise LinkRejected(REPLACED)
         _check_usable(link)
         raise LinkRejected("This link was just used.", code="LINK_USED")
     link.used_at = now
@@ -125,6 +132,18 @@ def revoke_unused(purpose: str, **match: object) -> int:
         return AccessLink.objects.filter(
             purpose=purpose, used_at__isnull=True, revoked_at__isnull=True, **match
         ).update(revoked_at=timezone.now())
+
+
+def pending(purpose: str, **match: object) -> QuerySet[AccessLink]:
+    """The links of a purpose that can still be used (not used, withdrawn or
+    expired), narrowed by ``match``."""
+    return AccessLink.objects.filter(
+        purpose=purpose,
+        used_at__isnull=True,
+        revoked_at__isnull=True,
+        expires_at__gt=timezone.now(),
+        **match,
+    )
 
 
 def is_pending(link: AccessLink) -> bool:
@@ -155,7 +174,7 @@ def _find(token: str, purposes: tuple[str, ...]) -> AccessLink:
             "this site."
         )
     link = AccessLink.objects.filter(
-        secret_hash=_hash(secret), purpose__in=purposes
+        secret_hash=hash_secret(secret), purpose__in=purposes
     ).first()
     if link is None:
         raise LinkRejected(
@@ -180,5 +199,7 @@ def _signer(purpose: str) -> signing.TimestampSigner:
     return signing.TimestampSigner(salt=f"emdash.accounts.link.{purpose}", sep=".")
 
 
-def _hash(secret: str) -> str:
+def hash_secret(secret: str) -> str:
+    """What is stored in place of a secret (a link's, an API token): its unkeyed
+    SHA-256, which survives a secret-key rotation."""
     return hashlib.sha256(secret.encode()).hexdigest()

@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.utils import timezone
 
+from emdash.accounts import links
 from emdash.accounts.models import AccessLink, CustomRole, User
 from emdash.core import audit
 from emdash.core.actors import Actor
@@ -190,13 +190,7 @@ def delete_role(actor: Actor, slug: str) -> None:
                 "first.",
                 code="ROLE_IN_USE",
             )
-        promised = AccessLink.objects.filter(
-            purpose=AccessLink.INVITE,
-            role=slug,
-            used_at__isnull=True,
-            revoked_at__isnull=True,
-            expires_at__gt=timezone.now(),
-        ).count()
+        promised = links.pending(AccessLink.INVITE, role=slug).count()
         if promised:
             raise Conflict(
                 f"{promised} pending invite(s) grant the role '{slug}'; revoke them "

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, Field
 
 if TYPE_CHECKING:
+    from emdash.accounts.links import IssuedLink
     from emdash.accounts.models import AccessLink, ApiToken, Passkey, User
     from emdash.accounts.roles import RoleInfo
     from emdash.accounts.tokens import IssuedToken
@@ -206,6 +207,13 @@ def invite_out(invite: AccessLink) -> InviteOut:
         revoked_at=invite.revoked_at,
         sent_at=invite.sent_at,
         status=invite_status(invite, timezone.now()),
+    )
+
+
+def invite_issued_out(issued: IssuedLink, emailed: bool) -> InviteIssuedOut:
+    """A new or resent invite with its link, which is shown this once."""
+    return InviteIssuedOut(
+        invite=invite_out(issued.link), url=issued.url, emailed=emailed
     )
 
 

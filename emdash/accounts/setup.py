@@ -11,7 +11,6 @@ finds the claim row taken (a primary key insert the database serialises).
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from emdash.accounts import enrolment, links
 from emdash.accounts.models import AccessLink, User
@@ -40,12 +39,7 @@ def needs_setup() -> bool:
 def setup_link_waiting() -> bool:
     """Whether a setup URL issued earlier can still be used (its token cannot be
     shown again: only its hash is kept)."""
-    return AccessLink.objects.filter(
-        purpose=AccessLink.SETUP,
-        used_at__isnull=True,
-        revoked_at__isnull=True,
-        expires_at__gt=timezone.now(),
-    ).exists()
+    return links.pending(AccessLink.SETUP).exists()
 
 
 def issue_setup_url(created_by: str = "operator") -> str:
@@ -90,14 +84,10 @@ def begin(
 
 def finish(token: str, challenge_id: str, credential: str | dict[str, Any]) -> User:
     """Verify the passkey and create the administrator; names the site."""
-    check_token(token)
+    link = check_token(token)
     with transaction.atomic():
         user, pending = enrolment.finish(
-            token,
-            AccessLink.SETUP,
-            challenge_id,
-            credential,
-            role=ADMINISTRATOR,
+            link, challenge_id, credential, role=ADMINISTRATOR
         )
         try:
             with transaction.atomic():

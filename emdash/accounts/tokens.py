@@ -2,7 +2,6 @@
 secret-key rotation. A user's token acts with ``scopes ∩ role``; a token without a
 user is an operator token: the system actor limited by its scopes."""
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -10,6 +9,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from emdash.accounts.links import hash_secret
 from emdash.accounts.models import ApiToken, User
 from emdash.accounts.roles import permissions_for_role
 from emdash.core import audit
@@ -31,10 +31,6 @@ class IssuedToken:
 
     token: ApiToken
     plaintext: str
-
-
-def hash_token(plaintext: str) -> str:
-    return hashlib.sha256(plaintext.encode()).hexdigest()
 
 
 def create_token(
@@ -83,7 +79,7 @@ def create_token(
     with transaction.atomic():
         token = ApiToken.objects.create(
             name=name.strip(),
-            token_hash=hash_token(plaintext),
+            token_hash=hash_secret(plaintext),
             prefix=plaintext[: len(PREFIX) + 4],
             scopes=sorted(set(scopes)),
             user=user,
@@ -150,7 +146,7 @@ def actor_for_token(plaintext: str) -> Actor:
         )
     token = (
         ApiToken.objects.select_related("user")
-        .filter(token_hash=hash_token(plaintext))
+        .filter(token_hash=hash_secret(plaintext))
         .first()
     )
     now = timezone.now()

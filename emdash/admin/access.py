@@ -42,10 +42,17 @@ HEADINGS = {
 
 View = Callable[..., HttpResponse]
 
+ACTOR_ATTRIBUTE = "_emdash_admin_actor"
+
 
 def actor_of(request: HttpRequest) -> Actor:
-    """The signed-in person as the services know them."""
-    return actor_for_user(request.user)  # type: ignore[arg-type]
+    """The signed-in person as the services know them: worked out once a request
+    (the access check, the view and the navigation all ask) and kept on it."""
+    actor: Actor | None = getattr(request, ACTOR_ATTRIBUTE, None)
+    if actor is None or actor.user_id != request.user.pk:
+        actor = actor_for_user(request.user)  # type: ignore[arg-type]
+        setattr(request, ACTOR_ATTRIBUTE, actor)
+    return actor
 
 
 def login_redirect(request: HttpRequest) -> HttpResponse:

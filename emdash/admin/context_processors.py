@@ -1,11 +1,12 @@
-"""What every admin page's layout needs: the site's name and the navigation."""
+"""What every admin page's layout needs: the site's name, the navigation and the
+signed-in person's role."""
 
 from typing import Any
 
 from django.http import HttpRequest
 
-from emdash.accounts.users import actor_for_user
-from emdash.admin.access import ADMIN_ACCESS, ADMIN_ROOT
+from emdash.accounts.roles import role_name
+from emdash.admin.access import ADMIN_ACCESS, ADMIN_ROOT, actor_of
 from emdash.core.site_settings import public_settings
 
 # (label, path under the admin, the permissions that show it; empty: everyone)
@@ -27,7 +28,8 @@ def admin(request: HttpRequest) -> dict[str, Any]:
     context: dict[str, Any] = {"site_title": public_settings()["title"]}
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
-        actor = actor_for_user(user)
+        actor = actor_of(request)
+        context["current_role_name"] = role_name(user.role)
         context["nav_items"] = [
             {
                 "label": label,

@@ -8,7 +8,6 @@ from ninja import Query, Router
 from pydantic import Field, StrictBool, StrictStr
 
 from emdash.accounts import invites, roles, users
-from emdash.accounts.links import IssuedLink
 from emdash.accounts.schemas import (
     InviteIssuedOut,
     InviteListOut,
@@ -17,6 +16,7 @@ from emdash.accounts.schemas import (
     RoleOut,
     UserListOut,
     UserOut,
+    invite_issued_out,
     invite_out,
     role_out,
     user_out,
@@ -59,14 +59,6 @@ class InviteIn(Body):
     role: StrictStr
     send_email: StrictBool = Field(
         True, description="Email the link; the answer holds it either way"
-    )
-
-
-def _issued(issued: IssuedLink, emailed: bool) -> InviteIssuedOut:
-    # Re-read so the status and sent_at reflect the mail just sent.
-    issued.link.refresh_from_db()
-    return InviteIssuedOut(
-        invite=invite_out(issued.link), url=issued.url, emailed=emailed
     )
 
 
@@ -238,7 +230,7 @@ def create_invite(request: HttpRequest, payload: InviteIn) -> InviteIssuedOut:
         role=payload.role,
         send=payload.send_email,
     )
-    return _issued(issued, emailed)
+    return invite_issued_out(issued, emailed)
 
 
 @router.post(
@@ -250,7 +242,7 @@ def create_invite(request: HttpRequest, payload: InviteIn) -> InviteIssuedOut:
 )
 def resend_invite(request: HttpRequest, invite_id: str) -> InviteIssuedOut:
     issued, emailed = invites.resend_invite(actor_of(request), invite_id)
-    return _issued(issued, emailed)
+    return invite_issued_out(issued, emailed)
 
 
 @router.delete(

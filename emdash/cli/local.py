@@ -6,7 +6,7 @@ up, so the operation table can be read without them."""
 import sys
 from contextlib import AbstractContextManager, redirect_stdout
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from emdash.accounts.schemas import (
     InviteIssuedOut,
@@ -19,6 +19,7 @@ from emdash.accounts.schemas import (
     TokenOut,
     UserListOut,
     UserOut,
+    invite_issued_out,
     invite_out,
     role_out,
     token_created_out,
@@ -66,9 +67,6 @@ from emdash.plugins.schemas import (
     plugin_out,
     scheduled_run_out,
 )
-
-if TYPE_CHECKING:
-    from emdash.accounts.links import IssuedLink
 
 FIELD_FILTER_PREFIX = "field."
 
@@ -498,14 +496,6 @@ def mail_to_stderr() -> AbstractContextManager[object]:
     return redirect_stdout(sys.stderr)
 
 
-def _issued(issued: "IssuedLink", emailed: bool) -> InviteIssuedOut:
-    # Re-read, as the API does, so that sent_at shows the mail just sent.
-    issued.link.refresh_from_db()
-    return InviteIssuedOut(
-        invite=invite_out(issued.link), url=issued.url, emailed=emailed
-    )
-
-
 def list_invites(request: Request) -> InviteListOut:
     from emdash.accounts import invites
 
@@ -525,7 +515,7 @@ def create_invite(request: Request) -> InviteIssuedOut:
             role=body.get("role", ""),
             send=body.get("send_email", True),
         )
-    return _issued(issued, emailed)
+    return invite_issued_out(issued, emailed)
 
 
 def resend_invite(request: Request) -> InviteIssuedOut:
@@ -533,7 +523,7 @@ def resend_invite(request: Request) -> InviteIssuedOut:
 
     with mail_to_stderr():
         issued, emailed = invites.resend_invite(SYSTEM, request.path["invite"])
-    return _issued(issued, emailed)
+    return invite_issued_out(issued, emailed)
 
 
 def revoke_invite(request: Request) -> InviteOut:

@@ -11,8 +11,11 @@ register = template.Library()
 
 
 @register.filter
-def role_label(slug: str) -> str:
-    """``administrator`` → "Administrator"; a custom role's own name."""
+def role_label(slug: str, names: dict[str, str] | None = None) -> str:
+    """``administrator`` → "Administrator"; a custom role's own name. A page that
+    shows many passes ``names`` (slug → name, read once) to save a query each."""
+    if names and slug in names:
+        return names[slug]
     return role_name(slug)
 
 

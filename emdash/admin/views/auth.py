@@ -26,13 +26,13 @@ from emdash.core.ratelimit import RateLimited
 LINK_SENT = "If that address has an account, a sign-in link is on its way."
 
 # A one-time link that was never valid is a bad request; one that was valid but is
-# spent (used, expired, withdrawn) is gone; a site already set up is a conflict.
+# spent (used, expired, withdrawn) is gone. Other errors keep their own status (a
+# site already set up is a conflict).
 LINK_STATUSES = {
     "LINK_INVALID": 400,
     "LINK_EXPIRED": 410,
     "LINK_USED": 410,
     "LINK_REVOKED": 410,
-    "ALREADY_SET_UP": 409,
     "USER_DISABLED": 403,
 }
 

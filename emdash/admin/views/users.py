@@ -9,9 +9,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from emdash.accounts import invites, users
+from emdash.accounts import invites, roles, users
 from emdash.accounts.links import IssuedLink
-from emdash.accounts.roles import role_slugs
 from emdash.admin.access import (
     ADMIN_ROOT,
     actor_of,
@@ -44,11 +43,15 @@ def _users_page(
     actor = actor_of(request)
     query = request.GET.get("q", "").strip()
     can_manage = actor.has("users:manage")
+    members = users.list_users(actor, users.UserFilters(query=query))
+    # Read once: the page names a role for every person and invite.
+    all_roles = roles.list_roles(actor)
     context = {
-        "members": users.list_users(actor, users.UserFilters(query=query)),
+        "members": members,
         "query": query,
         "can_manage": can_manage,
-        "roles": role_slugs(),
+        "roles": all_roles,
+        "role_names": {role.slug: role.name for role in all_roles},
         "invites": invites.list_invites(actor) if can_manage else [],
         "new_invite": new_invite,
         "invite_form": invite_form

@@ -93,9 +93,6 @@ function credentialJSON(credential) {
   return { id, rawId: encode(rawId), type, authenticatorAttachment, clientExtensionResults, response };
 }
 
-// The server may hand back options_to_json()'s string rather than an object.
-const optionsOf = (data) => (typeof data.options === "string" ? JSON.parse(data.options) : data.options);
-
 function redirect(data) {
   const target = new URL(data.redirect ?? location.href, location.href);
   if (target.origin !== location.origin) throw new ServerError("Refusing to leave this site.");
@@ -145,7 +142,7 @@ async function register({ form, optionsUrl, verifyUrl }, button) {
   );
   const fields = Object.fromEntries(entries);
   const data = await postJSON(optionsUrl, fields);
-  const publicKey = creationOptions(optionsOf(data));
+  const publicKey = creationOptions(data.options);
   const credential = await navigator.credentials.create({ publicKey });
   redirect(await postJSON(verifyUrl, {
     ...verifyFields(fields, button),
@@ -156,7 +153,7 @@ async function register({ form, optionsUrl, verifyUrl }, button) {
 
 async function signIn({ optionsUrl, verifyUrl }, extra = {}, signal = undefined) {
   const data = await postJSON(optionsUrl, {}, signal);
-  const publicKey = requestOptions(optionsOf(data));
+  const publicKey = requestOptions(data.options);
   const credential = await navigator.credentials.get({ publicKey, signal, ...extra });
   redirect(await postJSON(verifyUrl, {
     challenge_id: data.challenge_id, credential: credentialJSON(credential), ...nextField(),
