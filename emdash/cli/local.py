@@ -554,9 +554,9 @@ def install_plugin(request: Request) -> PluginOut:
 
     name, data = request.files["bundle"]
     body = request.body or {}
-    plan = services.plan_install(SYSTEM, data, name=name)
+    validated = services.validate_bundle(data, name=name)
     plugin = services.install(
-        SYSTEM, plan.validated, grant=body["grant"], replace=body["replace"]
+        SYSTEM, validated, grant=body["grant"], replace=body["replace"]
     )
     return plugin_out(plugin)
 
