@@ -16,6 +16,8 @@ import statistics
 import tempfile
 import time
 
+from benchmarks.plugins import time_each
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "emdash.settings")
 os.environ.setdefault("EMDASH_DATA_DIR", tempfile.mkdtemp(prefix="emdash-bench-"))
 
@@ -26,15 +28,6 @@ PAYLOAD = {
     "status": "draft",
     "data": {"title": "Hello, world", "body": "x" * 114},
 }
-
-
-def _time_calls(call: object, calls: int) -> list[float]:
-    timings = []
-    for _ in range(calls):
-        started = time.perf_counter()
-        call()  # type: ignore[operator]
-        timings.append((time.perf_counter() - started) * 1e6)
-    return timings
 
 
 def main() -> None:
@@ -71,9 +64,10 @@ def main() -> None:
     for name, plugin in [("echo", echo), ("echo + log + kv_get", with_host_call)]:
         medians = []
         for round_ in range(options.rounds):
-            timings = _time_calls(
+            timings = time_each(
                 lambda plugin=plugin: plugin.call("content:beforeSave", PAYLOAD),
                 options.calls,
+                1e6,
             )
             median = statistics.median(timings)
             p95 = statistics.quantiles(timings, n=20)[-1]

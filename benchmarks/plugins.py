@@ -45,13 +45,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks.run import (
-    REPO,
-    SCRUBBED_ENV,
-    Budget,
-    machine_ticks,
-    tree_ticks,
-)
+from benchmarks.run import REPO, Budget, machine_ticks, site_env, tree_ticks
 
 HOOK = "content:beforeSave"
 BUNDLE = REPO / "plugins" / "seo-guard"
@@ -107,15 +101,11 @@ def summarise(label: str, unit: str, rounds: list[list[float]]) -> Figure:
 
 
 def setup_django(data_dir: Path) -> None:
-    """A fresh site in ``data_dir`` with the default database (SQLite)."""
-    for name in SCRUBBED_ENV:
-        os.environ.pop(name, None)
-    os.environ.update(
-        EMDASH_DATA_DIR=str(data_dir),
-        EMDASH_DEMO="0",
-        EMDASH_DEBUG="0",
-        DJANGO_SETTINGS_MODULE="emdash.settings",
-    )
+    """A fresh site in ``data_dir`` with the default database (SQLite), configured
+    in this process as ``benchmarks.run`` configures its servers."""
+    env = site_env(data_dir)
+    os.environ.clear()
+    os.environ.update(env)
     import django
     from django.core.management import call_command
 

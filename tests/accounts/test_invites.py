@@ -27,10 +27,6 @@ from tests.softauthn import SoftAuthenticator
 
 pytestmark = pytest.mark.django_db
 
-# BUG (reported): emdash/accounts/enrolment.py finish() calls passkeys.save_passkey
-# without its required keyword ``handle``, so accepting any invite raises TypeError.
-# Remove these markers once it passes ``handle=bytes(row.user_handle)``.
-
 
 @pytest.fixture(autouse=True)
 def _site(settings: Any) -> None:

@@ -256,9 +256,8 @@ def test_check_role_lists_the_choices():
     assert "administrator" in refused.value.fields["role"]
 
 
-# BUG (reported): roles.update_role checks only users:manage, not that the actor
-# holds what the role will grant, so an editor-level manager can grant itself every
-# permission by editing its own role (users.require_holds is not applied).
+# Editing a role checks the editor holds what it will grant, so a manager cannot
+# grant itself every permission by editing its own role.
 def test_a_manager_cannot_raise_its_own_role_above_what_it_holds():
     manager_permissions = role_permissions(Role.EDITOR) | {"users:read", "users:manage"}
     make_custom_role("manager", manager_permissions)
@@ -271,9 +270,8 @@ def test_a_manager_cannot_raise_its_own_role_above_what_it_holds():
     assert roles.permissions_for_role("manager") == manager_permissions
 
 
-# BUG (reported): roles.delete_role counts only users holding the role, not pending
-# invites granting it; an invite accepted afterwards makes a user whose role does
-# not exist (and so grants nothing).
+# A pending invite promising the role keeps it too: accepted later, it would make
+# a user whose role no longer exists.
 def test_a_role_promised_by_a_pending_invite_cannot_be_deleted(admin):
     make_custom_role("reviewer", REVIEWER)
     invites.create_invite(admin, email="grace@example.com", role="reviewer")

@@ -2,11 +2,10 @@
 first administrator with a passkey."""
 
 import json
-import threading
+from functools import partial
 from typing import Any
 
 import pytest
-from django.db import connection, connections
 
 from emdash.accounts import links, passkeys, setup
 from emdash.accounts.links import LinkRejected
@@ -19,14 +18,12 @@ from emdash.core.errors import (
     ValidationFailed,
 )
 from emdash.core.models import AuditEvent
+from tests.api.conftest import link_token
+from tests.concurrency import run_at_once, skip_on_in_memory_sqlite
 from tests.factories import make_user
 from tests.softauthn import SoftAuthenticator
 
 pytestmark = pytest.mark.django_db
-
-# BUG (reported): emdash/accounts/enrolment.py finish() calls passkeys.save_passkey
-# without its required keyword ``handle``, so completing any enrolment raises
-# TypeError. Remove these markers once it passes ``handle=bytes(row.user_handle)``.
 
 PERSON = {
     "site_title": "Field Notes",
@@ -41,12 +38,8 @@ def _site(settings: Any) -> None:
     settings.WEBAUTHN_ORIGINS = []
 
 
-def token_of(url: str) -> str:
-    return url.rstrip("/").rsplit("/", 1)[-1]
-
-
 def new_setup_token() -> str:
-    return token_of(setup.issue_setup_url())
+    return link_token(setup.issue_setup_url())
 
 
 def begin_and_create(
@@ -68,7 +61,7 @@ def test_a_setup_url_is_issued_and_audited():
 
     assert url.startswith("http://localhost:8000/_emdash/admin/setup/")
     assert url.endswith("/")
-    assert setup.check_token(token_of(url)).purpose == AccessLink.SETUP
+    assert setup.check_token(link_token(url)).purpose == AccessLink.SETUP
     event = AuditEvent.objects.get(action="setup.link_issue")
     assert event.data == {"by": "cli"}
 
@@ -231,12 +224,7 @@ def test_forged_setup_tokens_are_invalid(token):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_setups_completing_at_once_make_one_administrator():
-    if connection.vendor == "sqlite" and connection.is_in_memory_db():
-        pytest.skip(
-            "threads share the in-memory test database through SQLite's shared "
-            "cache, whose table locks fail at once instead of waiting; the "
-            "PostgreSQL pass runs this"
-        )
+    skip_on_in_memory_sqlite()
     # Two valid flows on two live links, each ready to finish.
     flows = []
     for email in ("ada@example.com", "grace@example.com"):
@@ -245,27 +233,9 @@ def test_two_setups_completing_at_once_make_one_administrator():
             token, SoftAuthenticator(), email=email
         )
         flows.append((token, challenge_id, credential))
-    start = threading.Barrier(len(flows))
-    outcomes: list[object] = [None] * len(flows)
 
-    def finish(index: int) -> None:
-        try:
-            start.wait()
-            outcomes[index] = setup.finish(*flows[index])
-        except BaseException as error:  # noqa: BLE001 - reported to the test
-            outcomes[index] = error
-        finally:
-            # Each thread has its own connection; an open one would block the
-            # test database's teardown on PostgreSQL.
-            connections.close_all()
+    outcomes = run_at_once([partial(setup.finish, *flow) for flow in flows])
 
-    threads = [threading.Thread(target=finish, args=(i,)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-
-    assert [thread.is_alive() for thread in threads] == [False, False]
     winners = [o for o in outcomes if isinstance(o, User)]
     losers = [o for o in outcomes if not isinstance(o, User)]
     assert len(winners) == 1, outcomes

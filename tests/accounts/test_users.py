@@ -2,11 +2,9 @@
 administrable: an administrator always remains, and nobody hands out more than
 they hold."""
 
-import threading
 from collections.abc import Callable
 
 import pytest
-from django.db import connection, connections
 
 from emdash.accounts import users
 from emdash.accounts.models import User
@@ -21,6 +19,7 @@ from emdash.core.errors import (
 )
 from emdash.core.models import AuditEvent
 from emdash.core.permissions import Role, role_permissions
+from tests.concurrency import run_at_once, skip_on_in_memory_sqlite
 from tests.factories import make_custom_role, make_user
 
 pytestmark = pytest.mark.django_db
@@ -276,42 +275,6 @@ def test_administrator_exists_counts_only_active_ones():
 
 
 # --- Concurrency --------------------------------------------------------------
-
-
-def skip_on_in_memory_sqlite() -> None:
-    if connection.vendor == "sqlite" and connection.is_in_memory_db():
-        pytest.skip(
-            "threads share the in-memory test database through SQLite's shared "
-            "cache, whose table locks fail at once instead of waiting; the "
-            "PostgreSQL pass runs this"
-        )
-
-
-def run_at_once(calls: list[Callable[[], None]]) -> list[BaseException | None]:
-    """Run each call in its own thread, all released together; what each raised."""
-    start = threading.Barrier(len(calls))
-    outcomes: list[BaseException | None] = [None] * len(calls)
-
-    def run(index: int) -> None:
-        try:
-            start.wait()
-            calls[index]()
-        except BaseException as error:  # noqa: BLE001 - reported to the test
-            outcomes[index] = error
-        finally:
-            # Each thread has its own connection; an open one would block the
-            # test database's teardown on PostgreSQL.
-            connections.close_all()
-
-    threads = [
-        threading.Thread(target=run, args=(i,), daemon=True) for i in range(len(calls))
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert [thread.is_alive() for thread in threads] == [False] * len(calls)
-    return outcomes
 
 
 @pytest.mark.django_db(transaction=True)

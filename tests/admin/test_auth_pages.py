@@ -12,16 +12,13 @@ from emdash.accounts.invites import create_invite
 from emdash.accounts.models import AccessLink, User
 from emdash.accounts.users import actor_for_user
 from tests.admin.conftest import ADMIN, elements, messages_of, signed_in
+from tests.api.conftest import link_token
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
 
 LOGIN = ADMIN + "login/"
 LINK_SENT = "If that address has an account, a sign-in link is on its way."
-
-
-def token_of(url: str) -> str:
-    return url.rstrip("/").rsplit("/", 1)[1]
 
 
 def test_login_page_has_the_passkey_button_and_the_email_form(administrator):
@@ -145,7 +142,7 @@ def test_a_forged_sign_in_link_is_refused():
 
 @pytest.fixture
 def setup_token(db: None) -> str:
-    return token_of(setup.issue_setup_url())
+    return link_token(setup.issue_setup_url())
 
 
 def test_the_setup_page_holds_the_contract_form(setup_token):

@@ -16,7 +16,7 @@ from django.test import Client
 
 from emdash.api.plugin_admin import MAX_UPLOAD_BYTES
 from emdash.core.models import AuditEvent
-from emdash.plugins import runtime, services
+from emdash.plugins import services
 from emdash.plugins.bundle import MAX_BUNDLE_BYTES, bundle_zip
 from emdash.plugins.models import Plugin, PluginLog, PluginValue
 from tests.api.conftest import (
@@ -30,16 +30,11 @@ from tests.api.conftest import (
     token_for,
 )
 from tests.factories import make_user
-from tests.plugins.bundles import make_bundle, manifest_for, module_wasm
+from tests.plugins.bundles import MAIL_PLUGIN, make_bundle, manifest_for, module_wasm
 from tests.plugins.sandbox.wat import answering
 
 pytestmark = pytest.mark.django_db
 
-MAIL_PLUGIN: dict[str, Any] = {
-    "capabilities": ["content:read", "email:send"],
-    "imports": ["content_get", "email_send"],
-    "hooks": {"content:afterPublish": {}},
-}
 SETTINGS: dict[str, Any] = {
     "recipient": {"type": "email", "label": "Send to", "required": True},
     "api_key": {"type": "secret", "label": "API key"},
@@ -56,18 +51,6 @@ TOO_LARGE = error(
     "A plugin bundle may be at most 16 MiB.",
     max_bytes=MAX_BUNDLE_BYTES,
 )
-
-
-@pytest.fixture(autouse=True)
-def _fresh_registry() -> Any:
-    runtime.forget()
-    yield
-    runtime.forget()
-
-
-@pytest.fixture
-def admin() -> dict[str, str]:
-    return bearer(token_for("admin"))
 
 
 def zipped(tmp_path: Path, **options: Any) -> bytes:

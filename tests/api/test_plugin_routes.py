@@ -5,7 +5,6 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from emdash.plugins import runtime
 from emdash.plugins.models import Plugin, PluginLog, PluginValue
 from tests.api.conftest import (
     bearer,
@@ -27,13 +26,6 @@ ROUTES = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _fresh_registry() -> Any:
-    runtime.forget()
-    yield
-    runtime.forget()
-
-
 @pytest.fixture
 def echo() -> Plugin:
     """A plugin whose every route answers its own input."""
@@ -44,11 +36,6 @@ def echo() -> Plugin:
         settings={"greeting": {"type": "string", "label": "Greeting"}},
         values={"greeting": "hello"},
     )
-
-
-@pytest.fixture
-def admin() -> dict[str, str]:
-    return bearer(token_for("admin"))
 
 
 def error_of(response: Any) -> dict[str, Any]:

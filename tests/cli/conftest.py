@@ -4,9 +4,13 @@ reuses the test's Django set-up, so commands work on the test database."""
 import json
 from typing import Any
 
+import pytest
+from pytest_django.live_server_helper import LiveServer
 from typer.testing import CliRunner, Result
 
+from emdash.accounts.tokens import create_token
 from emdash.cli import app
+from emdash.core.actors import SYSTEM
 
 
 def emdash(
@@ -36,6 +40,23 @@ def fails(*args: str, stdin: str | None = None, code: int = 1) -> Result:
     assert isinstance(result.exception, SystemExit), result.exception
     assert "Traceback" not in result.output
     return result
+
+
+def usage_error(stderr: str) -> str:
+    """The message of a usage error (exit 2), out of the box it is drawn in."""
+    return " ".join(stderr.replace("│", " ").split())
+
+
+def url_and_token(live_server: LiveServer, *scopes: str) -> list[str]:
+    """--url and --token (a new operator token with ``scopes``) for the live server."""
+    token = create_token(SYSTEM, name="cli", scopes=list(scopes)).plaintext
+    return ["--url", live_server.url, "--token", token]
+
+
+@pytest.fixture
+def remote(live_server: LiveServer) -> list[str]:
+    """--url and --token (admin) for the live server."""
+    return url_and_token(live_server, "admin")
 
 
 def sample_seed() -> dict[str, Any]:

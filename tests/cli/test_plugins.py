@@ -15,16 +15,11 @@ from emdash.core import epoch
 from emdash.core.models import AuditEvent
 from emdash.plugins import services
 from emdash.plugins.models import Plugin, PluginLog, PluginValue
-from tests.cli.conftest import emdash, fails, json_of, ok
-from tests.plugins.bundles import make_bundle
+from tests.cli.conftest import emdash, fails, json_of, ok, usage_error
+from tests.plugins.bundles import MAIL_PLUGIN, make_bundle
 
 pytestmark = pytest.mark.django_db
 
-MAIL_PLUGIN: dict[str, Any] = {
-    "capabilities": ["content:read", "email:send"],
-    "imports": ["content_get", "email_send"],
-    "hooks": {"content:afterPublish": {}},
-}
 CONSENT = (
     "Plugin demo 1.0.0 (Demo plugin) asks to:\n"
     "  content:read  Read all content, including drafts\n"
@@ -57,11 +52,6 @@ UPDATED = (
 
 def registry_epoch() -> int:
     return epoch.current(services.REGISTRY_EPOCH).value
-
-
-def usage_error(stderr: str) -> str:
-    """The message of a usage error (exit 2), out of the box it is drawn in."""
-    return " ".join(stderr.replace("│", " ").split())
 
 
 # -- install -------------------------------------------------------------------------

@@ -11,37 +11,18 @@ from typing import Any
 import pytest
 from pytest_django.live_server_helper import LiveServer
 
-from emdash.accounts.tokens import create_token
-from emdash.core.actors import SYSTEM
 from emdash.plugins import services
 from emdash.plugins.models import Plugin, PluginValue
-from tests.cli.conftest import emdash, fails, json_of, ok
+from tests.cli.conftest import emdash, fails, json_of, ok, url_and_token
 from tests.cli.test_plugins import (
     ALREADY_INSTALLED,
     UPDATE_CONSENT,
     UPDATE_NEEDS_GRANT,
     UPDATED,
 )
-from tests.plugins.bundles import make_bundle
+from tests.plugins.bundles import MAIL_PLUGIN, make_bundle
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-MAIL_PLUGIN: dict[str, Any] = {
-    "capabilities": ["content:read", "email:send"],
-    "imports": ["content_get", "email_send"],
-    "hooks": {"content:afterPublish": {}},
-}
-
-
-def url_and_token(live_server: LiveServer, *scopes: str) -> list[str]:
-    token = create_token(SYSTEM, name="cli", scopes=list(scopes)).plaintext
-    return ["--url", live_server.url, "--token", token]
-
-
-@pytest.fixture
-def remote(live_server: LiveServer) -> list[str]:
-    """--url and --token (admin) for the live server."""
-    return url_and_token(live_server, "admin")
 
 
 def without_times(plugin: dict[str, Any]) -> dict[str, Any]:

@@ -35,13 +35,6 @@ READS = [
 
 
 @pytest.fixture
-def remote(live_server: LiveServer) -> list[str]:
-    """--url and --token (admin) for the live server."""
-    token = create_token(SYSTEM, name="cli", scopes=["admin"]).plaintext
-    return ["--url", live_server.url, "--token", token]
-
-
-@pytest.fixture
 def heron() -> str:
     """The sample site, with one published entry edited since (a working draft)."""
     seed.apply_seed(sample_seed())

@@ -17,7 +17,7 @@ from emdash.accounts.tokens import actor_for_token, create_token
 from emdash.core.actors import SYSTEM
 from emdash.core.models import AuditEvent
 from emdash.core.permissions import scope_permissions
-from tests.cli.conftest import emdash, fails, json_of, ok
+from tests.cli.conftest import emdash, fails, json_of, ok, usage_error
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
@@ -44,11 +44,6 @@ def only_line(stdout: str) -> str:
     assert "\n" not in line
     assert line == line.strip()
     return line
-
-
-def usage_error(stderr: str) -> str:
-    """The message of a usage error (exit 2), out of the box it is drawn in."""
-    return " ".join(stderr.replace("│", " ").split())
 
 
 # -- setup-url -----------------------------------------------------------------------
@@ -538,13 +533,6 @@ def test_token_create_for_an_unknown_user() -> None:
 
 
 # -- remote --------------------------------------------------------------------------
-
-
-@pytest.fixture
-def remote(live_server: LiveServer) -> list[str]:
-    """--url and --token (admin, operator) for the live server."""
-    token = create_token(SYSTEM, name="cli", scopes=["admin"]).plaintext
-    return ["--url", live_server.url, "--token", token]
 
 
 @pytest.fixture

@@ -6,23 +6,21 @@ the advisory lock on PostgreSQL.
 
 import fcntl
 import json
-import os
 import subprocess
 import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
 from django.db import connection, connections
 
 from emdash.core.locks import lock_key, startup_lock
+from tests.concurrency import child_env, run_at_once
 
 REPO = Path(__file__).resolve().parents[2]
 HOLD_SECONDS = 0.3
@@ -67,15 +65,6 @@ def assert_took_turns(spans: list[Span]) -> None:
         assert later.requested < earlier.released
 
 
-def run_threads(target: Callable[[], None], count: int, *, timeout: float) -> None:
-    threads = [threading.Thread(target=target, daemon=True) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=timeout)
-    assert [thread.is_alive() for thread in threads] == [False] * count
-
-
 def take(name: str, taken: list[str]) -> None:
     try:
         with startup_lock(name):
@@ -84,23 +73,6 @@ def take(name: str, taken: list[str]) -> None:
         # Each thread has its own connection; an open one would block the test
         # database's teardown on PostgreSQL.
         connections.close_all()
-
-
-def child_env() -> dict[str, str]:
-    """The environment for a process that configures Django like this one."""
-    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
-    env["DJANGO_SETTINGS_MODULE"] = "emdash.settings"
-    env["EMDASH_DATA_DIR"] = str(settings.DATA_DIR)
-    if connection.vendor == "postgresql":
-        # At test time NAME is pytest-django's test database, not DATABASE_URL's.
-        db = settings.DATABASES["default"]
-        auth = quote(db["USER"]) + (
-            f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else ""
-        )
-        env["DATABASE_URL"] = (
-            f"postgres://{auth}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-        )
-    return env
 
 
 def test_lock_key_is_the_same_in_every_process_and_release() -> None:
@@ -121,23 +93,19 @@ def test_lock_names_are_plain_words(name: str) -> None:
 @pytest.mark.django_db(transaction=True)
 def test_threads_take_turns() -> None:
     name = unique_name()
-    barrier = threading.Barrier(3)
     spans: list[Span] = []
 
     def hold() -> None:
-        try:
-            barrier.wait()
-            requested = time.time()
-            with startup_lock(name):
-                acquired = time.time()
-                time.sleep(HOLD_SECONDS)
-                released = time.time()
-            spans.append(Span(requested, acquired, released))
-        finally:
-            connections.close_all()
+        requested = time.time()
+        with startup_lock(name):
+            acquired = time.time()
+            time.sleep(HOLD_SECONDS)
+            released = time.time()
+        spans.append(Span(requested, acquired, released))
 
-    run_threads(hold, 3, timeout=30)
+    outcomes = run_at_once([hold] * 3)
 
+    assert outcomes == [None] * 3
     assert len(spans) == 3
     assert_took_turns(spans)
 
@@ -179,7 +147,7 @@ def test_an_exception_in_the_block_releases_the_lock() -> None:
 
     with pytest.raises(RuntimeError, match="migration failed"), startup_lock(name):
         raise RuntimeError("migration failed")
-    run_threads(lambda: take(name, taken), 1, timeout=10)
+    assert run_at_once([lambda: take(name, taken)], timeout=10) == [None]
 
     assert taken == [name]
 

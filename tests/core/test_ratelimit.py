@@ -14,13 +14,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 import redis
-from django.conf import settings as django_settings
 from django.core.cache import cache, caches
-from django.db import connection, connections
 from pytest_django import DjangoAssertNumQueries
 from pytest_django.fixtures import Settings
 
@@ -28,6 +25,12 @@ from emdash.core import ratelimit
 from emdash.core.errors import EmDashError
 from emdash.core.models import RateLimitCounter
 from emdash.core.ratelimit import RateLimited, RateLimitState
+from tests.concurrency import (
+    child_env,
+    postgres_url_for_children,
+    run_at_once,
+    skip_on_in_memory_sqlite,
+)
 from tests.services import require_service
 
 REPO = Path(__file__).resolve().parents[2]
@@ -252,28 +255,16 @@ def _hammer_from_threads() -> list[bool]:
     """THREADS threads hit one key HITS_EACH times each, all starting at once."""
     allowed: list[bool] = []
     lock = threading.Lock()
-    start = threading.Barrier(THREADS)
 
     def hammer() -> None:
-        try:
-            start.wait()
-            for _ in range(HITS_EACH):
-                state = ratelimit.hit(
-                    "sign-in", "203.0.113.9", limit=LIMIT, window_seconds=60, now=T0
-                )
-                with lock:
-                    allowed.append(state.allowed)
-        finally:
-            # Each thread has its own connection; an open one would block the test
-            # database's teardown on PostgreSQL.
-            connections.close_all()
+        for _ in range(HITS_EACH):
+            state = ratelimit.hit(
+                "sign-in", "203.0.113.9", limit=LIMIT, window_seconds=60, now=T0
+            )
+            with lock:
+                allowed.append(state.allowed)
 
-    workers = [threading.Thread(target=hammer, daemon=True) for _ in range(THREADS)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=60)
-    assert [worker.is_alive() for worker in workers] == [False] * THREADS
+    assert run_at_once([hammer] * THREADS, timeout=60) == [None] * THREADS
     return allowed
 
 
@@ -296,12 +287,7 @@ def test_threads_hammering_one_key_never_exceed_the_limit(backend: str) -> None:
 def test_threads_hammering_one_key_in_the_database_never_exceed_the_limit(
     settings: Settings,
 ) -> None:
-    if connection.vendor == "sqlite" and connection.is_in_memory_db():
-        pytest.skip(
-            "threads share the in-memory test database through SQLite's shared cache, "
-            "whose table locks fail at once instead of waiting; the PostgreSQL pass "
-            "runs this, and the process test below covers SQLite on a file"
-        )
+    skip_on_in_memory_sqlite(also="the process test below covers SQLite on a file")
     settings.RATE_LIMIT_BACKEND = "database"
 
     allowed = _hammer_from_threads()
@@ -357,23 +343,17 @@ print(json.dumps(allowed), flush=True)
 
 
 def _child_env(database_url: str) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    env = child_env()
     env.pop("EMDASH_CACHE_URL", None)
-    env["DJANGO_SETTINGS_MODULE"] = "emdash.settings"
-    env["EMDASH_DATA_DIR"] = str(django_settings.DATA_DIR)
     env["EMDASH_RATE_LIMIT_BACKEND"] = "database"
     env["DATABASE_URL"] = database_url
     return env
 
 
 def _database_url_for_children(tmp_path: Path) -> str:
-    if connection.vendor == "postgresql":
-        # At test time NAME is pytest-django's test database, not DATABASE_URL's.
-        db = django_settings.DATABASES["default"]
-        auth = quote(db["USER"]) + (
-            f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else ""
-        )
-        return f"postgres://{auth}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    postgres = postgres_url_for_children()
+    if postgres is not None:
+        return postgres
     # The in-memory test database is this process's alone: the children share a file,
     # migrated the way a site's is.
     url = f"sqlite:///{tmp_path / 'ratelimit.sqlite3'}"

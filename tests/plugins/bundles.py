@@ -17,6 +17,12 @@ from typing import Any
 from emdash.plugins.capabilities import HOST_FUNCTIONS, IMPORT_MODULE
 from tests.plugins.sandbox import wat
 
+# make_bundle's options for a plugin that reads content and sends email on publish.
+MAIL_PLUGIN: dict[str, Any] = {
+    "capabilities": ["content:read", "email:send"],
+    "imports": ["content_get", "email_send"],
+    "hooks": {"content:afterPublish": {}},
+}
 # The signature of an import from a module the host does not provide; any will do.
 FOREIGN_SIGNATURE = "(param i32 i32) (result i32)"
 

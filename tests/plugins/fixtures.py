@@ -10,9 +10,12 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.test import Client
+
 from emdash.core import epoch
 from emdash.plugins.manifest import parse_manifest
-from emdash.plugins.models import Plugin
+from emdash.plugins.models import Plugin, PluginLog
+from tests.api.conftest import send
 from tests.plugins.sandbox.wat import CONSTANTS_AT, HEAP_START, answering, data, plugin
 
 _DATA_KEY = '"data":'
@@ -213,3 +216,16 @@ def install(
     if bump:
         epoch.bump("plugins")
     return row
+
+
+def logs_of(plugin_id: str) -> list[tuple[str, str, str, dict[str, Any]]]:
+    """The plugin's log records, oldest first: (level, hook, message, data)."""
+    return [
+        (log.level, log.hook, log.message, log.data)
+        for log in PluginLog.objects.filter(plugin_id=plugin_id).order_by("at", "id")
+    ]
+
+
+def site_still_serves(client: Client, admin: dict[str, str]) -> bool:
+    """Whether the REST API still lists the ``posts`` collection's entries."""
+    return send(client, "GET", "/content/posts", headers=admin).status_code == 200

@@ -2,10 +2,8 @@
 its input to one host function and answers the envelope it got back."""
 
 import socket
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +22,7 @@ from emdash.plugins.sandbox.calls import CallContext
 from emdash.plugins.sandbox.host import LoadedPlugin
 from tests.factories import make_collection, make_user
 from tests.plugins.fixtures import manifest_for
+from tests.plugins.local_server import LocalServer, reply
 from tests.plugins.sandbox.wat import relay
 
 pytestmark = pytest.mark.django_db
@@ -706,27 +705,15 @@ HOOKS_HOST = ("hooks.example.com",)
 NETWORK = ("network:request",)
 
 
-class _Pong(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
-        body = b"pong"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/plain; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        pass
-
-
 @pytest.fixture
 def local_server() -> Iterator[int]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Pong)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.server_address[1]
-    server.shutdown()
-    server.server_close()
+    """The port of a local server whose /ping answers "pong"."""
+    server = LocalServer()
+    server.routes["/ping"] = lambda handler: reply(
+        handler, 200, b"pong", [("Content-Type", "text/plain; charset=utf-8")]
+    )
+    yield server.port
+    server.stop()
 
 
 def test_http_fetch_reaches_an_allowed_host(settings, local_server):

@@ -10,11 +10,11 @@ from django.test import Client
 from django.utils import timezone
 
 from emdash.core.epoch import bump
-from emdash.plugins import cron, runtime
+from emdash.plugins import cron
 from emdash.plugins.models import Plugin, PluginLog, PluginTask
-from tests.accounts.test_users import run_at_once, skip_on_in_memory_sqlite
 from tests.api.conftest import bearer, send, token_for
 from tests.cli.conftest import json_of, ok
+from tests.concurrency import run_at_once, skip_on_in_memory_sqlite
 from tests.plugins.fixtures import install, rejecting
 from tests.plugins.sandbox.wat import INFINITE_LOOP, UNCHANGED, plugin
 
@@ -26,13 +26,6 @@ LOG_INPUT = plugin(
     imports='(import "emdash" "log" (func $log (param i32 i32 i32)))',
 )
 T0 = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.UTC)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_registry() -> Any:
-    runtime.forget()
-    yield
-    runtime.forget()
 
 
 def with_tasks(plugin_id: str, wasm: bytes, **tasks: str) -> Plugin:

@@ -26,13 +26,10 @@ AFTER_SEND = "email:afterSend"
 
 
 @pytest.fixture(autouse=True)
-def _site(settings: Any) -> Any:
+def _site(settings: Any) -> None:
     settings.SITE_URL = "http://localhost:8000"
     settings.WEBAUTHN_ORIGINS = []
     settings.RATE_LIMIT_BACKEND = "database"
-    runtime.forget()
-    yield
-    runtime.forget()
 
 
 @pytest.fixture

@@ -23,11 +23,7 @@ from emdash_plugins.build import PluginBuildFailed, build_plugin
 from emdash.plugins.capabilities import HOST_FUNCTIONS, IMPORT_MODULE, effective
 from emdash.plugins.manifest import Manifest, parse_manifest
 from tests.plugins.toolchain import PLUGINS, Builds
-from tests.plugins.toolchain import builds as _session_builds
 from tests.services import require_service
-
-# The session fixture that builds every example and the SDK's probe from source.
-builds = _session_builds
 
 C_SDK = PLUGINS / "sdk" / "c"
 # Every example and the host functions it should import, no more.

@@ -10,10 +10,7 @@ outbox), and one test switches it to the console backend.
 
 import hashlib
 import json
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -27,14 +24,11 @@ from emdash.plugins import services
 from emdash.plugins.models import Plugin
 from tests.api.conftest import bearer, send
 from tests.factories import make_collection
-from tests.plugins.test_examples_build import Builds
-from tests.plugins.test_examples_build import builds as _session_builds
+from tests.plugins.fixtures import site_still_serves
+from tests.plugins.local_server import LocalServer, reply
+from tests.plugins.toolchain import Builds
 
 pytestmark = pytest.mark.django_db
-
-# The session fixture that builds every example from source once per test run (the
-# build tests share it, so a run builds once).
-builds = _session_builds
 
 BEFORE_SAVE = "content:beforeSave"
 AFTER_SAVE = "content:afterSave"
@@ -85,10 +79,6 @@ def create(
     client: Client, admin: dict[str, str], data: dict[str, Any], **values: Any
 ) -> Any:
     return send(client, "POST", "/content/posts", {"data": data, **values}, admin)
-
-
-def site_still_serves(client: Client, admin: dict[str, str]) -> bool:
-    return send(client, "GET", "/content/posts", headers=admin).status_code == 200
 
 
 def call_logs(plugin_id: str) -> list[tuple[str, str, str]]:
@@ -329,62 +319,18 @@ def test_notify_on_publish_waits_for_its_recipient_and_publishing_goes_on(
 # -- webhook ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Received:
-    method: str
-    path: str
-    headers: dict[str, str]  # names in lowercase
-    body: bytes
-
-
-@dataclass
-class Receiver:
-    """A web server on 127.0.0.1 that records every request and answers
-    ``status`` with an empty body."""
-
-    port: int = 0
-    status: int = 204
-    requests: list[Received] = field(default_factory=list)
+@pytest.fixture
+def receiver() -> Iterator[LocalServer]:
+    """A web server on 127.0.0.1 that records every request; /emdash answers 204
+    with an empty body."""
+    server = LocalServer()
+    server.routes["/emdash"] = lambda handler: reply(handler, 204)
+    yield server
+    server.stop()
 
 
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    found = Receiver()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            found.requests.append(
-                Received(
-                    self.command,
-                    self.path,
-                    {name.lower(): value for name, value in self.headers.items()},
-                    self.rfile.read(length),
-                )
-            )
-            self.send_response(found.status)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        do_GET = do_PUT = do_POST
-
-        def log_message(self, format: str, *args: Any) -> None:
-            """Quiet: the test reads ``requests``."""
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    found.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield found
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-
-@pytest.fixture
-def webhook_url(receiver: Receiver, settings: Any) -> str:
+def webhook_url(receiver: LocalServer, settings: Any) -> str:
     """The webhook's URL, its host routed to the receiver by the operator's host
     map (which no manifest can ask for)."""
     settings.PLUGIN_HOST_MAP = {WEBHOOK_HOST: "127.0.0.1", UNDECLARED_HOST: "127.0.0.1"}
@@ -406,7 +352,7 @@ def test_webhook_posts_the_saved_entry_to_its_url(
     builds: Builds,
     posts: str,
     admin: dict[str, str],
-    receiver: Receiver,
+    receiver: LocalServer,
     webhook_url: str,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
@@ -414,7 +360,7 @@ def test_webhook_posts_the_saved_entry_to_its_url(
 
     entry = save_through_the_api(client, admin, django_capture_on_commit_callbacks)
 
-    (received,) = receiver.requests
+    (received,) = receiver.received
     assert (received.method, received.path) == ("POST", "/emdash")
     assert received.headers["host"] == f"{WEBHOOK_HOST}:{receiver.port}"
     assert received.headers["content-type"] == "application/json"
@@ -435,17 +381,17 @@ def test_webhook_logs_an_error_status_and_the_save_stands(
     builds: Builds,
     posts: str,
     admin: dict[str, str],
-    receiver: Receiver,
+    receiver: LocalServer,
     webhook_url: str,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     install_built(builds, "webhook", {"url": webhook_url})
-    receiver.status = 500
+    receiver.routes["/emdash"] = lambda handler: reply(handler, 500)
 
     entry = save_through_the_api(client, admin, django_capture_on_commit_callbacks)
 
     assert Entry.objects.filter(pk=entry["id"]).exists()
-    assert len(receiver.requests) == 1
+    assert len(receiver.received) == 1
     assert site_still_serves(client, admin)
     assert call_logs("webhook") == [
         (
@@ -462,7 +408,7 @@ def test_webhook_to_a_host_it_did_not_declare_is_refused_before_connecting(
     builds: Builds,
     posts: str,
     admin: dict[str, str],
-    receiver: Receiver,
+    receiver: LocalServer,
     webhook_url: str,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
@@ -473,7 +419,7 @@ def test_webhook_to_a_host_it_did_not_declare_is_refused_before_connecting(
 
     save_through_the_api(client, admin, django_capture_on_commit_callbacks)
 
-    assert receiver.requests == []
+    assert receiver.received == []
     assert site_still_serves(client, admin)
     assert call_logs("webhook") == [
         (

@@ -15,7 +15,7 @@ from emdash.core import epoch
 from emdash.core.actors import SYSTEM
 from emdash.core.models import Epoch
 from emdash.plugins import runtime, services
-from emdash.plugins.models import Plugin, PluginLog, PluginValue
+from emdash.plugins.models import Plugin, PluginValue
 from tests.api.conftest import bearer, send, token_for
 from tests.factories import make_collection
 from tests.plugins.fixtures import (
@@ -24,7 +24,9 @@ from tests.plugins.fixtures import (
     host_call_then_loop,
     install,
     logging_then,
+    logs_of,
     rejecting,
+    site_still_serves,
 )
 from tests.plugins.sandbox.wat import INFINITE_LOOP, answering
 
@@ -35,13 +37,6 @@ AFTER_SAVE = "content:afterSave"
 FUEL_MESSAGE = (
     "used all 50000000 units of fuel: wasm trap: all fuel consumed by WebAssembly"
 )
-
-
-@pytest.fixture(autouse=True)
-def _fresh_registry() -> Any:
-    runtime.forget()
-    yield
-    runtime.forget()
 
 
 @pytest.fixture
@@ -63,19 +58,8 @@ def error_of(response: Any) -> dict[str, Any]:
     return response.json()["error"]
 
 
-def site_still_serves(client: Client, admin: dict[str, str]) -> bool:
-    return send(client, "GET", "/content/posts", headers=admin).status_code == 200
-
-
 def saved_titles() -> list[str]:
     return list(Entry.objects.order_by("created_at").values_list("title", flat=True))
-
-
-def logs_of(plugin_id: str) -> list[tuple[str, str, str, dict[str, Any]]]:
-    return [
-        (log.level, log.hook, log.message, log.data)
-        for log in PluginLog.objects.filter(plugin_id=plugin_id).order_by("at", "id")
-    ]
 
 
 # -- before-hooks through the REST API -------------------------------------------------

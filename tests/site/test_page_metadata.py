@@ -11,8 +11,7 @@ from django.test import Client
 
 from emdash.core.actors import SYSTEM
 from emdash.plugins import services
-from emdash.plugins.models import PluginLog
-from tests.plugins.fixtures import install
+from tests.plugins.fixtures import install, logs_of
 from tests.plugins.sandbox.wat import (
     CONSTANTS_AT,
     DEEP_RECURSION,
@@ -67,13 +66,6 @@ def jsonld_of(response: Any) -> list[Any]:
         r'<script type="application/ld\+json">(.*?)</script>', head(response)
     )
     return [json.loads(script) for script in scripts]
-
-
-def logs_of(plugin_id: str) -> list[tuple[str, str, str, dict[str, Any]]]:
-    return [
-        (log.level, log.hook, log.message, log.data)
-        for log in PluginLog.objects.filter(plugin_id=plugin_id).order_by("at", "id")
-    ]
 
 
 SOCIAL = {
